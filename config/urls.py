@@ -1,0 +1,30 @@
+"""URL wiring: the viewflow Material site, our plan pages, auth, admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Application, Site
+from viewflow.workflow.flow import FlowAppViewset
+
+from workflow.flows import PlanFlow
+
+site = Site(
+    title="planflow",
+    viewsets=[
+        FlowAppViewset(PlanFlow, icon="assignment", app_name="plan"),
+    ],
+)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("plans/", include("workflow.urls")),
+    path("", site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

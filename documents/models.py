@@ -1,0 +1,432 @@
+"""Data of planflow's documents app: the directory of units, plans, recipients, deliveries.
+
+Vocabulary follows Nghị định 30/2020/NĐ-CP on administrative documents (công tác văn
+thư): plan (kế hoạch), issuer (cơ quan ban hành), recipient (nơi nhận), number and
+symbol (số, ký hiệu), outgoing register (sổ văn bản đi), legal basis (căn cứ),
+urgency (độ khẩn). Per-recipient states follow the feedback codes of the national
+e-document exchange (QCVN 102:2016/BTTTT, "edXML").
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.Model):
+    """An office in the directory: a committee, a department, a district-level body.
+
+    Units form a tree (`parent`). `level` and `area_kind` say what a unit is, so
+    that a group phrase such as "các huyện, thị xã" can be expanded to the units
+    it covers without knowing their names.
+    """
+
+    class Level(models.TextChoices):
+        CENTRAL = "central", _("Trung ương")
+        PROVINCE = "province", _("Cấp tỉnh")
+        DISTRICT = "district", _("Cấp huyện")
+        COMMUNE = "commune", _("Cấp xã")
+
+    class AreaKind(models.TextChoices):
+        """Kind of administrative area the unit serves (Luật Tổ chức chính quyền địa phương)."""
+
+        NATION = "nation", _("Cả nước")
+        PROVINCE = "tinh", _("tỉnh")
+        CENTRAL_CITY = "thanh_pho_tw", _("thành phố trực thuộc trung ương")
+        CITY = "thanh_pho", _("thành phố")
+        TOWN = "thi_xa", _("thị xã")
+        DISTRICT = "huyen", _("huyện")
+        URBAN_DISTRICT = "quan", _("quận")
+        COMMUNE = "xa", _("xã")
+        WARD = "phuong", _("phường")
+        TOWNLET = "thi_tran", _("thị trấn")
+
+    class Body(models.TextChoices):
+        """Kind of body, as used in names and in group phrases."""
+
+        FRONT = "mttq", _("Ủy ban Mặt trận Tổ quốc")
+        PEOPLES_COMMITTEE = "ubnd", _("Ủy ban nhân dân")
+        PEOPLES_COUNCIL = "hdnd", _("Hội đồng nhân dân")
+        DEPARTMENT = "so", _("Sở, ban, ngành")
+        OTHER = "other", _("Khác")
+
+    code = models.SlugField(_("mã đơn vị"), max_length=64, unique=True)
+    name = models.CharField(_("tên đơn vị"), max_length=255)
+    short_name = models.CharField(_("tên viết tắt"), max_length=120, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("đơn vị cấp trên"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    level = models.CharField(_("cấp"), max_length=16, choices=Level.choices)
+    body = models.CharField(_("loại cơ quan"), max_length=16, choices=Body.choices)
+    area_kind = models.CharField(_("loại địa bàn"), max_length=16, choices=AreaKind.choices)
+    area_name = models.CharField(_("tên địa bàn"), max_length=120, blank=True)
+    province = models.CharField(
+        _("tỉnh, thành phố"), max_length=120, blank=True, db_index=True,
+        help_text=_("Tỉnh, thành phố trực thuộc trung ương của đơn vị; để trống với cơ quan trung ương."),
+    )
+    symbol = models.CharField(
+        _("ký hiệu"), max_length=40, blank=True,
+        help_text=_("Ký hiệu của cơ quan trong số ký hiệu văn bản, ví dụ MTTQ-BTT."),
+    )
+    aliases = models.JSONField(
+        _("tên gọi khác"), default=list, blank=True,
+        help_text=_("Các cách viết khác của tên đơn vị trong văn bản."),
+    )
+    is_active = models.BooleanField(_("đang hoạt động"), default=True)
+
+    class Meta:
+        verbose_name = _("đơn vị")
+        verbose_name_plural = _("đơn vị")
+        ordering = ["level", "name"]
+        permissions = [
+            ("draft_for_unit", "Soạn văn bản cho đơn vị"),
+            ("approve_for_unit", "Duyệt văn bản của đơn vị"),
+            ("register_for_unit", "Vào sổ và phát hành văn bản của đơn vị"),
+            ("receive_for_unit", "Tiếp nhận và báo cáo thay đơn vị"),
+            ("review_for_unit", "Xem xét báo cáo gửi đơn vị"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role in one unit; a person may hold roles in several units."""
+
+    class Role(models.TextChoices):
+        DRAFTER = "drafter", _("Chuyên viên")
+        LEADER = "leader", _("Lãnh đạo")
+        CLERK = "clerk", _("Văn thư")
+        OFFICER = "officer", _("Cán bộ tiếp nhận")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("vai trò"), max_length=16, choices=Role.choices)
+    title = models.CharField(_("chức vụ"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("thành viên đơn vị")
+        verbose_name_plural = _("thành viên đơn vị")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.unit}"
+
+
+class Urgency(models.TextChoices):
+    """Độ khẩn (Nghị định 30/2020/NĐ-CP, Phụ lục I, mục I.12)."""
+
+    NORMAL = "", _("Thường")
+    URGENT = "khan", _("Khẩn")
+    VERY_URGENT = "thuong_khan", _("Thượng khẩn")
+    FLASH = "hoa_toc", _("Hỏa tốc")
+
+
+class Plan(models.Model):
+    """A plan (kế hoạch) from its draft to its completion.
+
+    `state` is the plan's stage; the viewflow process in `workflow` carries who may
+    act next. `number`/`number_symbol` are given at registration from the issuer's
+    outgoing register of the issue year (see `OutgoingRegister`).
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Dự thảo")
+        RETURNED = "returned", _("Bị trả lại để sửa")
+        PENDING_APPROVAL = "pending_approval", _("Chờ duyệt")
+        APPROVED = "approved", _("Đã duyệt, chờ vào sổ")
+        REGISTERED = "registered", _("Đã vào sổ, chờ phát hành")
+        IN_EXECUTION = "in_execution", _("Đang thực hiện")
+        COMPLETED = "completed", _("Hoàn thành")
+        REJECTED = "rejected", _("Không duyệt")
+        WITHDRAWN = "withdrawn", _("Đã thu hồi")
+
+    OPEN_STATES = (
+        State.DRAFT, State.RETURNED, State.PENDING_APPROVAL, State.APPROVED,
+        State.REGISTERED, State.IN_EXECUTION,
+    )
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+
+    doc_type = models.CharField(_("loại văn bản"), max_length=8, default="KH")
+    issuer = models.ForeignKey(Unit, verbose_name=_("cơ quan ban hành"), on_delete=models.PROTECT, related_name="plans")
+    drafter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người soạn"), on_delete=models.PROTECT, related_name="drafted_plans",
+    )
+    state = models.CharField(_("trạng thái"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)
+
+    title = models.CharField(_("trích yếu"), max_length=500)
+    legal_basis = models.JSONField(_("căn cứ"), default=list, blank=True)
+    sections = models.JSONField(_("các phần"), default=list, blank=True)
+    body = models.TextField(_("nội dung"), blank=True)
+    source_text = models.TextField(_("văn bản gốc đã chuẩn hóa"), blank=True)
+    urgency = models.CharField(_("độ khẩn"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL, blank=True)
+    place = models.CharField(_("địa danh"), max_length=120, blank=True)
+    signer_title = models.CharField(_("chức vụ người ký"), max_length=255, blank=True)
+    signer_name = models.CharField(_("người ký"), max_length=120, blank=True)
+    schedule_start = models.DateField(_("thực hiện từ ngày"), null=True, blank=True)
+    schedule_end = models.DateField(_("thực hiện đến ngày"), null=True, blank=True)
+
+    number = models.PositiveIntegerField(_("số"), null=True, blank=True)
+    register_year = models.PositiveSmallIntegerField(_("năm của sổ"), null=True, blank=True)
+    number_symbol = models.CharField(_("số, ký hiệu"), max_length=80, blank=True)
+    issue_date = models.DateField(_("ngày ban hành"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("ngày tạo"), default=timezone.now)
+    updated_at = models.DateTimeField(_("cập nhật"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("kế hoạch")
+        verbose_name_plural = _("kế hoạch")
+        ordering = ["-created_at"]
+        constraints = [
+            # The last guard behind the register: one number per issuer, type and year.
+            models.UniqueConstraint(
+                fields=["issuer", "register_year", "number"],
+                name="plan_number_unique_per_register",
+                condition=Q(number__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number_symbol or self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class PlanVersion(models.Model):
+    """The content of a plan as it was submitted for approval, one row per submission."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    legal_basis = models.JSONField(default=list)
+    sections = models.JSONField(default=list)
+    body = models.TextField(blank=True)
+    recipients = models.JSONField(default=list)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["plan", "version"]
+        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="plan_version_unique")]
+
+
+class OutgoingRegister(models.Model):
+    """Sổ văn bản đi: one per issuing unit and calendar year; numbers restart at 1.
+
+    Nghị định 30/2020/NĐ-CP, Điều 15: numbers are given in order within the year
+    and never reused. `last_number` is increased with one UPDATE inside the
+    registration transaction (see `services.register_next_number`).
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="outgoing_registers")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sổ văn bản đi")
+        verbose_name_plural = _("sổ văn bản đi")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="register_unique_unit_year")]
+
+
+class Purpose(models.TextChoices):
+    """Why a recipient receives the plan (the words after each Nơi nhận entry)."""
+
+    IMPLEMENT = "implement", _("Để thực hiện")
+    COORDINATE = "coordinate", _("Để phối hợp")
+    INFORMATION = "information", _("Để biết")
+    REPORT = "report", _("Để báo cáo")
+    ARCHIVE = "archive", _("Lưu")
+
+
+class Recipient(models.Model):
+    """One addressee of a plan: an entry of its Nơi nhận, resolved to a unit where possible.
+
+    A group phrase ("Ban Thường trực Uỷ ban MTTQ các huyện, thị xã") becomes one row per
+    unit it covers, each keeping the phrase in `phrase`. A phrase that matches no unit
+    stays as a row with `unit=None` and `needs_attention=True` for the clerk. The
+    archive line ("Lưu: VT, …") is kept with purpose ARCHIVE and is never dispatched.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="recipients")
+    position = models.PositiveIntegerField(default=0)
+    phrase = models.CharField(_("như viết trong văn bản"), max_length=500)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(_("mục đích"), max_length=16, choices=Purpose.choices, default=Purpose.IMPLEMENT)
+    requires_report = models.BooleanField(_("phải báo cáo kết quả"), default=False)
+    needs_attention = models.BooleanField(_("cần văn thư xử lý"), default=False)
+    note = models.CharField(max_length=255, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nơi nhận")
+        verbose_name_plural = _("nơi nhận")
+        ordering = ["plan", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "unit"], name="recipient_unique_unit",
+                condition=Q(unit__isnull=False, removed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.unit or self.phrase)
+
+    @property
+    def is_dispatchable(self) -> bool:
+        return self.unit_id is not None and self.purpose != Purpose.ARCHIVE and self.removed_at is None
+
+
+class Delivery(models.Model):
+    """The plan as sent to one recipient unit, and that unit's progress on it.
+
+    `State` values map to the feedback codes of QCVN 102:2016/BTTTT (edXML) in
+    `EDXML_CODES`. Recipients confirm receipt the same working day
+    (Nghị định 30/2020/NĐ-CP, Điều 21).
+    """
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Đã gửi")
+        ACKNOWLEDGED = "acknowledged", _("Đã tiếp nhận")
+        REFUSED = "refused", _("Từ chối (gửi nhầm)")
+        REPORTED = "reported", _("Đã báo cáo")
+        RETURNED = "returned", _("Báo cáo bị trả lại")
+        ACCEPTED = "accepted", _("Báo cáo được chấp nhận")
+        WITHDRAWN = "withdrawn", _("Đã thu hồi")
+
+    EDXML_CODES = {
+        State.SENT: "01",
+        State.REFUSED: "02",
+        State.ACKNOWLEDGED: "03",
+        State.REPORTED: "05",
+        State.RETURNED: "05",
+        State.ACCEPTED: "06",
+        State.WITHDRAWN: "15",
+    }
+    CLOSED_STATES = (State.REFUSED, State.ACCEPTED, State.WITHDRAWN)
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(Recipient, on_delete=models.PROTECT, related_name="deliveries")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="deliveries")
+    requires_report = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SENT)
+    sent_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("văn bản đã gửi")
+        verbose_name_plural = _("văn bản đã gửi")
+        ordering = ["plan", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "unit"], name="delivery_unique_open_unit",
+                condition=~Q(state__in=["refused", "withdrawn"]),
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "state"], name="delivery_unit_state")]
+
+    def __str__(self) -> str:
+        return f"{self.plan} → {self.unit}"
+
+    @property
+    def edxml_code(self) -> str:
+        return self.EDXML_CODES[self.State(self.state)]
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in self.CLOSED_STATES or (
+            self.state == self.State.ACKNOWLEDGED and not self.requires_report
+        )
+
+
+def report_upload_to(instance: Report, filename: str) -> str:
+    """Store an attachment under a generated name; the user's name is kept in the row."""
+    from uuid import uuid4
+
+    suffix = "".join(c for c in filename.rsplit(".", 1)[-1][:10] if c.isalnum()) if "." in filename else "bin"
+    return f"reports/{instance.delivery.plan_id}/{uuid4().hex}.{suffix.lower()}"
+
+
+class Report(models.Model):
+    """A completion report (báo cáo kết quả) of a recipient unit, and the issuer's review of it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Chờ xem xét")
+        ACCEPTED = "accepted", _("Chấp nhận")
+        RETURNED = "returned", _("Trả lại, bổ sung")
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="reports")
+    text = models.TextField(_("nội dung báo cáo"))
+    attachment = models.FileField(_("tệp đính kèm"), upload_to=report_upload_to, blank=True)
+    attachment_name = models.CharField(_("tên tệp"), max_length=255, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("báo cáo kết quả")
+        verbose_name_plural = _("báo cáo kết quả")
+        ordering = ["delivery", "submitted_at"]
+
+
+class PlanEvent(models.Model):
+    """One audit record per transition or change: who, when, from, to, comment.
+
+    Append-only; boards and timelines read these rows, never logs.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Tạo dự thảo")
+        EDIT = "edit", _("Sửa dự thảo")
+        SUBMIT = "submit", _("Trình duyệt")
+        RETURN = "return", _("Trả lại")
+        APPROVE = "approve", _("Duyệt")
+        REJECT = "reject", _("Không duyệt")
+        REGISTER = "register", _("Vào sổ, cấp số")
+        DISPATCH = "dispatch", _("Phát hành")
+        ACKNOWLEDGE = "acknowledge", _("Tiếp nhận")
+        REFUSE = "refuse", _("Từ chối nhận")
+        RECIPIENT_ADD = "recipient_add", _("Bổ sung nơi nhận")
+        RECIPIENT_REMOVE = "recipient_remove", _("Bỏ nơi nhận")
+        REPORT = "report", _("Gửi báo cáo")
+        ACCEPT_REPORT = "accept_report", _("Chấp nhận báo cáo")
+        RETURN_REPORT = "return_report", _("Trả lại báo cáo")
+        COMPLETE = "complete", _("Hoàn thành")
+        WITHDRAW = "withdraw", _("Thu hồi")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=24, choices=Action.choices)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("nhật ký")
+        verbose_name_plural = _("nhật ký")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["plan", "created_at"], name="event_plan_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%d/%m/%Y %H:%M} {self.get_action_display()}"

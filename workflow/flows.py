@@ -1,0 +1,172 @@
+"""The life of a plan as one viewflow Flow (see ../shared/DESIGN.md, "The life of a plan").
+
+Domain state lives on `documents.Plan` and `documents.Delivery`; gateways read it.
+Every human task ends by being completed with an outcome (approved, returned,
+refused, withdrawn, …) and the gateways route on that outcome: no task is ever
+cancelled, because a cancelled branch never releases a `Join`.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from documents.models import Delivery, Plan
+from documents.permissions import UnitPermission
+from workflow import views
+from workflow.models import PlanProcess
+from workflow.nodes import DeliverySplit, DeliveryView, UnitView, branch_data
+
+
+def _issuer_of(task) -> int:
+    return task.process.coerced.plan.issuer_id
+
+
+def _units_of_deliveries(delivery_ids: list[int]) -> dict[int, int]:
+    return dict(Delivery.objects.filter(pk__in=delivery_ids).values_list("pk", "unit_id"))
+
+
+def _plan_state(*states: str):
+    def condition(activation) -> bool:
+        # Read the state afresh: the service saved it through another instance.
+        return Plan.objects.values_list("state", flat=True).get(pk=activation.process.plan_id) in states
+
+    return condition
+
+
+def _delivery_state(*states: str, requires_report: bool | None = None):
+    def condition(activation) -> bool:
+        delivery = Delivery.objects.only("state", "requires_report").get(pk=activation.task.data["delivery_id"])
+        if requires_report is not None and delivery.requires_report != requires_report:
+            return False
+        return delivery.state in states
+
+    return condition
+
+
+class PlanFlow(flow.Flow):
+    """Draft → approval → registration → dispatch → one branch per recipient unit → completed."""
+
+    process_class = PlanProcess
+    process_title = _("Kế hoạch")
+    process_description = _("Soạn, duyệt, vào sổ, phát hành và theo dõi thực hiện kế hoạch")
+    # PostgreSQL: the process row is locked for the whole step (joins need it).
+    # SQLite ignores FOR UPDATE; there BEGIN IMMEDIATE (settings) serialises writers.
+    lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
+
+    start = flow.StartHandle(this.start_process).Next(this.submit)
+
+    submit = (
+        UnitView(views.SubmitView.as_view(), permission=UnitPermission.DRAFT, unit_of=_issuer_of)
+        .Annotation(title=_("Trình duyệt kế hoạch"))
+        .Assign(lambda activation: activation.process.plan.drafter)
+        .Next(this.check_submitted)
+    )
+    check_submitted = (
+        flow.Switch()
+        .Case(this.approve, _plan_state(Plan.State.PENDING_APPROVAL))
+        .Case(this.withdrawn, _plan_state(Plan.State.WITHDRAWN))
+    )
+
+    approve = (
+        UnitView(views.ApproveView.as_view(), permission=UnitPermission.APPROVE, unit_of=_issuer_of)
+        .Annotation(title=_("Duyệt kế hoạch"))
+        .Next(this.check_approved)
+    )
+    check_approved = (
+        flow.Switch()
+        .Case(this.register, _plan_state(Plan.State.APPROVED))
+        .Case(this.submit, _plan_state(Plan.State.RETURNED))
+        .Case(this.rejected, _plan_state(Plan.State.REJECTED))
+        .Case(this.withdrawn, _plan_state(Plan.State.WITHDRAWN))
+    )
+
+    register = (
+        UnitView(views.RegisterView.as_view(), permission=UnitPermission.REGISTER, unit_of=_issuer_of)
+        .Annotation(title=_("Vào sổ, cấp số"))
+        .Next(this.check_registered)
+    )
+    check_registered = (
+        flow.Switch()
+        .Case(this.dispatch, _plan_state(Plan.State.REGISTERED))
+        .Case(this.withdrawn, _plan_state(Plan.State.WITHDRAWN))
+    )
+
+    dispatch = (
+        UnitView(views.DispatchView.as_view(), permission=UnitPermission.REGISTER, unit_of=_issuer_of)
+        .Annotation(title=_("Phát hành"))
+        .Next(this.check_dispatched)
+    )
+    check_dispatched = (
+        flow.Switch()
+        .Case(this.split_deliveries, _plan_state(Plan.State.IN_EXECUTION))
+        .Case(this.withdrawn, _plan_state(Plan.State.WITHDRAWN))
+    )
+
+    split_deliveries = DeliverySplit(this.open_deliveries).Next(this.acknowledge)
+
+    acknowledge = (
+        DeliveryView(
+            views.AcknowledgeView.as_view(), permission=UnitPermission.RECEIVE,
+            unit_of_delivery=_units_of_deliveries,
+        )
+        .Annotation(title=_("Tiếp nhận kế hoạch"))
+        .Next(this.check_acknowledged, task_data=branch_data)
+    )
+    check_acknowledged = (
+        flow.If(_delivery_state(Delivery.State.ACKNOWLEDGED, requires_report=True))
+        .Then(this.report, task_data=branch_data)
+        .Else(this.join_deliveries)
+    )
+
+    report = (
+        DeliveryView(
+            views.ReportView.as_view(), permission=UnitPermission.RECEIVE,
+            unit_of_delivery=_units_of_deliveries,
+        )
+        .Annotation(title=_("Báo cáo kết quả"))
+        .Next(this.check_reported, task_data=branch_data)
+    )
+    check_reported = (
+        flow.If(_delivery_state(Delivery.State.REPORTED))
+        .Then(this.review, task_data=branch_data)
+        .Else(this.join_deliveries)
+    )
+
+    review = (
+        UnitView(views.ReviewView.as_view(), permission=UnitPermission.REVIEW, unit_of=_issuer_of)
+        .Annotation(title=_("Xem xét báo cáo"))
+        .Next(this.check_reviewed, task_data=branch_data)
+    )
+    check_reviewed = (
+        flow.If(_delivery_state(Delivery.State.RETURNED))
+        .Then(this.report, task_data=branch_data)
+        .Else(this.join_deliveries)
+    )
+
+    join_deliveries = flow.Join().Next(this.check_completed)
+    check_completed = (
+        flow.If(_plan_state(Plan.State.IN_EXECUTION))
+        .Then(this.complete)
+        .Else(this.withdrawn)
+    )
+    complete = flow.Function(this.complete_plan).Next(this.completed)
+
+    completed = flow.End()
+    rejected = flow.End()
+    withdrawn = flow.End()
+
+    def start_process(self, activation, plan: Plan) -> PlanProcess:
+        """Link the new process to its plan (a row of `documents.Plan`)."""
+        activation.process.plan = plan
+        return activation.process
+
+    def open_deliveries(self, activation) -> list[int]:
+        """Ids of the plan's deliveries that have no branch yet, in unit order."""
+        plan = activation.process.plan
+        return list(plan.deliveries.filter(state=Delivery.State.SENT).order_by("unit__name").values_list("pk", flat=True))
+
+    def complete_plan(self, activation) -> None:
+        """Close the plan once every branch has come to the join."""
+        from documents import services
+
+        services.plan_complete(plan=activation.process.plan)

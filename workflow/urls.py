@@ -1,0 +1,19 @@
+"""URLs of the plan pages (the task forms live in viewflow's site, see config/urls.py)."""
+
+from django.urls import path
+
+from workflow import views
+
+app_name = "plans"
+
+urlpatterns = [
+    path("", views.plan_list, name="list"),
+    path("import/", views.plan_import, name="import"),
+    path("<int:plan_id>/", views.plan_detail, name="detail"),
+    path("<int:plan_id>/edit/", views.plan_edit, name="edit"),
+    path("<int:plan_id>/withdraw/", views.plan_withdraw, name="withdraw"),
+    path("<int:plan_id>/recipients/add/", views.recipient_add, name="recipient_add"),
+    path("<int:plan_id>/recipients/<int:delivery_id>/remove/", views.recipient_remove, name="recipient_remove"),
+    path("tasks/<int:task_id>/", views.task_open, name="task"),
+    path("reports/<int:report_id>/file/", views.report_download, name="report_file"),
+]

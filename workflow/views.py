@@ -1,0 +1,331 @@
+"""Thin views: the plan's task forms (inside viewflow's Material site) and the plan pages.
+
+Task views get a started activation from viewflow (flow lock held on POST) and
+call one action of `workflow.services`. Plan pages read through
+`documents.selectors` (visibility applied: another unit's plan answers 404).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import generic
+from django.views.decorators.http import require_POST
+from viewflow.views import FormLayoutMixin
+from viewflow.workflow.flow.views import mixins as flow_mixins
+
+from documents import selectors
+from documents import services as document_services
+from documents.errors import DomainError, NotAllowedError
+from documents.models import Membership, Plan, Unit
+from documents.permissions import UnitPermission, has_unit_permission
+from documents.recognition import RecognitionError, decode_upload
+from workflow import forms
+from workflow import services as flow_services
+
+
+def plan_url(plan: Plan) -> str:
+    return reverse("plans:detail", args=[plan.pk])
+
+
+class PlanTaskView(
+    FormLayoutMixin, flow_mixins.TaskViewTemplateNames, generic.FormView,
+):
+    """A task of the plan's flow as a form; subclasses name the service action to call."""
+
+    template_filename = "task.html"
+
+    @property
+    def plan(self) -> Plan:
+        return self.request.activation.process.plan
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["plan"] = self.plan
+        return context
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                self.perform(form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(plan_url(self.plan))
+
+    def perform(self, data: dict) -> None:
+        raise NotImplementedError
+
+    success_message = "Đã xử lý."
+
+
+class SubmitView(PlanTaskView):
+    form_class = forms.SubmitForm
+    success_message = "Đã trình lãnh đạo duyệt."
+
+    def perform(self, data: dict) -> None:
+        flow_services.submit(activation=self.request.activation, actor=self.request.user, comment=data["comment"])
+
+
+class ApproveView(PlanTaskView):
+    form_class = forms.DecisionForm
+    success_message = "Đã ghi nhận ý kiến của lãnh đạo."
+
+    def perform(self, data: dict) -> None:
+        flow_services.decide(
+            activation=self.request.activation, actor=self.request.user, decision=data["decision"],
+            comment=data["comment"],
+        )
+
+
+class RegisterView(PlanTaskView):
+    form_class = forms.RegisterForm
+    success_message = "Đã vào sổ và cấp số."
+
+    def perform(self, data: dict) -> None:
+        flow_services.register(
+            activation=self.request.activation, actor=self.request.user, issue_date=data["issue_date"],
+            place=data["place"] or None,
+        )
+
+
+class DispatchView(PlanTaskView):
+    form_class = forms.DispatchForm
+    success_message = "Đã phát hành tới các đơn vị nhận."
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recipients"] = self.plan.recipients.select_related("unit").filter(removed_at__isnull=True)
+        return context
+
+    def perform(self, data: dict) -> None:
+        flow_services.dispatch(activation=self.request.activation, actor=self.request.user)
+
+
+class AcknowledgeView(PlanTaskView):
+    form_class = forms.AcknowledgeForm
+    success_message = "Đã xử lý văn bản đến."
+
+    def perform(self, data: dict) -> None:
+        flow_services.acknowledge(
+            activation=self.request.activation, actor=self.request.user,
+            refuse=data["decision"] == forms.AcknowledgeForm.REFUSE, reason=data["reason"],
+        )
+
+
+class ReportView(PlanTaskView):
+    form_class = forms.ReportForm
+    success_message = "Đã gửi báo cáo."
+
+    def perform(self, data: dict) -> None:
+        flow_services.report(
+            activation=self.request.activation, actor=self.request.user, text=data["text"],
+            attachment=data.get("attachment"),
+        )
+
+
+class ReviewView(PlanTaskView):
+    form_class = forms.ReviewForm
+    success_message = "Đã xem xét báo cáo."
+
+    def perform(self, data: dict) -> None:
+        flow_services.review(
+            activation=self.request.activation, actor=self.request.user,
+            accept=data["decision"] == forms.ReviewForm.ACCEPT, comment=data["comment"],
+        )
+
+
+# --- plan pages ------------------------------------------------------------------------
+
+
+@login_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = selectors.plan_list_for_user(user=request.user)[:200]
+    return render(request, "workflow/plan_list.html", {"plans": plans})
+
+
+def _drafting_units(user) -> list[Unit]:
+    unit_ids = selectors.unit_ids_of(user, Membership.Role.DRAFTER)
+    return list(Unit.objects.filter(pk__in=unit_ids).order_by("name"))
+
+
+@login_required
+def plan_import(request: HttpRequest) -> HttpResponse:
+    """Upload or paste a plan; the new draft opens on its edit page to confirm what was recognised."""
+    units = _drafting_units(request.user)
+    if not units:
+        raise PermissionDenied("Bạn không phải chuyên viên của đơn vị nào.")
+    form = forms.ImportForm(request.POST or None, request.FILES or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = form.cleaned_data.get("upload")
+            if upload:
+                from django.conf import settings
+
+                text = decode_upload(upload.name, upload.read(), max_bytes=settings.PLANFLOW_UPLOAD_MAX_BYTES)
+            else:
+                text = form.cleaned_data["text"]
+            plan, _ = flow_services.plan_import_and_start(
+                issuer=form.cleaned_data["issuer"], drafter=request.user, text=text,
+            )
+        except (RecognitionError, DomainError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Đã tạo dự thảo. Hãy kiểm tra các phần đã nhận dạng và nơi nhận.")
+            return redirect("plans:edit", plan.pk)
+    return render(request, "workflow/plan_import.html", {"form": form})
+
+
+@login_required
+def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The drafter confirms or edits a draft: text parts and recipients."""
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    if plan.drafter_id != request.user.pk or plan.state not in Plan.EDITABLE_STATES:
+        raise PermissionDenied("Chỉ người soạn sửa được dự thảo đang soạn hoặc bị trả lại.")
+    recipients = list(plan.recipients.select_related("unit").filter(removed_at__isnull=True))
+    initial = {
+        "title": plan.title, "legal_basis": "\n".join(plan.legal_basis), "sections": "\n".join(plan.sections),
+        "body": plan.body, "schedule_start": plan.schedule_start, "schedule_end": plan.schedule_end,
+        "urgency": plan.urgency,
+    }
+    form = forms.PlanEditForm(request.POST or None, initial=initial)
+    formset = forms.RecipientFormSet(
+        request.POST or None, prefix="r",
+        initial=[
+            {"phrase": r.phrase, "unit": r.unit_id, "purpose": r.purpose, "requires_report": r.requires_report,
+             "keep": True}
+            for r in recipients
+        ],
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_lists()
+        drafts = [
+            document_services.RecipientDraft(
+                phrase=row["phrase"], unit_id=row["unit"].pk if row.get("unit") else None, purpose=row["purpose"],
+                requires_report=row["requires_report"], needs_attention=not row.get("unit") and row["purpose"] != "archive",
+            )
+            for row in formset.cleaned_data if row.get("keep")
+        ]
+        try:
+            document_services.plan_update(
+                plan=plan, actor=request.user, title=data["title"], legal_basis=data["legal_basis"],
+                sections=data["sections"], body=data["body"], schedule_start=data["schedule_start"],
+                schedule_end=data["schedule_end"], urgency=data["urgency"] or "", recipients=drafts,
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Đã lưu dự thảo.")
+            return redirect("plans:detail", plan.pk)
+    rows = list(zip(formset.forms, recipients + [None] * (len(formset.forms) - len(recipients)), strict=False))
+    return render(request, "workflow/plan_edit.html", {"plan": plan, "form": form, "formset": formset, "rows": rows})
+
+
+@login_required
+def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan page: the document, its recipients' status board, open tasks, the audit trail."""
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    is_issuer = selectors.user_is_issuer_member(user=request.user, plan=plan)
+    context = {
+        "plan": plan,
+        "is_issuer": is_issuer,
+        "recipients": plan.recipients.select_related("unit").order_by("position", "id"),
+        "board": selectors.plan_board(plan=plan) if is_issuer else None,
+        "summary": selectors.plan_board_summary(plan=plan),
+        "my_deliveries": selectors.deliveries_for_user(user=request.user, plan=plan),
+        "timeline": selectors.plan_timeline(plan=plan) if is_issuer else None,
+        "tasks": flow_services.open_tasks_for_user(plan=plan, user=request.user),
+        "can_withdraw": plan.is_open and has_unit_permission(request.user, UnitPermission.APPROVE, plan.issuer),
+        "can_correct": plan.state == Plan.State.IN_EXECUTION
+        and has_unit_permission(request.user, UnitPermission.REGISTER, plan.issuer),
+        "withdraw_form": forms.WithdrawForm(),
+        "add_form": forms.RecipientAddForm(units=selectors.units_for_correction(plan=plan)),
+    }
+    if not is_issuer:
+        context["board"] = [row for row in selectors.plan_board(plan=plan) if row.delivery in context["my_deliveries"]]
+    return render(request, "workflow/plan_detail.html", context)
+
+
+@login_required
+@require_POST
+def plan_withdraw(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    form = forms.WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Hãy ghi lý do thu hồi.")
+        return redirect("plans:detail", plan.pk)
+    try:
+        flow_services.plan_withdraw(plan=plan, actor=request.user, reason=form.cleaned_data["reason"])
+    except NotAllowedError as error:
+        raise PermissionDenied(str(error)) from error
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Đã thu hồi kế hoạch.")
+    return redirect("plans:detail", plan.pk)
+
+
+@login_required
+@require_POST
+def recipient_add(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    if not has_unit_permission(request.user, UnitPermission.REGISTER, plan.issuer):
+        raise PermissionDenied("Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.")
+    form = forms.RecipientAddForm(request.POST, units=selectors.units_for_correction(plan=plan))
+    if form.is_valid():
+        try:
+            flow_services.recipient_add(
+                plan=plan, actor=request.user, unit=form.cleaned_data["unit"],
+                requires_report=form.cleaned_data["requires_report"], comment=form.cleaned_data["comment"],
+            )
+        except DomainError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Đã bổ sung nơi nhận và gửi kế hoạch tới đơn vị.")
+    else:
+        messages.error(request, "Hãy chọn đơn vị cần bổ sung.")
+    return redirect("plans:detail", plan.pk)
+
+
+@login_required
+@require_POST
+def recipient_remove(request: HttpRequest, plan_id: int, delivery_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    delivery = get_object_or_404(plan.deliveries, pk=delivery_id)
+    try:
+        document_services.recipient_remove_refused(delivery=delivery, actor=request.user, comment=request.POST.get("comment", ""))
+    except NotAllowedError as error:
+        raise PermissionDenied(str(error)) from error
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Đã bỏ đơn vị khỏi nơi nhận.")
+    return redirect("plans:detail", plan.pk)
+
+
+@login_required
+def report_download(request: HttpRequest, report_id: int) -> FileResponse:
+    """Download a report's file; the name may be Vietnamese (RFC 6266 `filename*`)."""
+    report = selectors.report_get_for_user(user=request.user, report_id=report_id)
+    if not report.attachment:
+        raise Http404("Báo cáo không có tệp đính kèm.")
+    response = FileResponse(report.attachment.open("rb"), as_attachment=True)
+    name = report.attachment_name or report.attachment.name.rsplit("/", 1)[-1]
+    ascii_name = name.encode("ascii", "ignore").decode() or "bao-cao"
+    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def task_open(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Take a task of the plan (if nobody holds it) and go to its form."""
+    url = flow_services.task_url_for_user(task_id=task_id, user=request.user, take=request.method == "POST")
+    return redirect(url)
