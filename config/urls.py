@@ -4,15 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
-from viewflow.urls import Application, Site
-from viewflow.workflow.flow import FlowAppViewset
+from viewflow.urls import Site
 
 from workflow.flows import PlanFlow
+from workflow.views import PlanFlowViewset
 
 site = Site(
     title="planflow",
     viewsets=[
-        FlowAppViewset(PlanFlow, icon="assignment", app_name="plan"),
+        PlanFlowViewset(PlanFlow, icon="assignment", app_name="plan"),
     ],
 )
 

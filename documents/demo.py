@@ -114,9 +114,10 @@ def _unit(created: dict[str, int], *, code: str, **fields) -> Unit:
 
 def _person(created: dict[str, int], username: str, full_name: str, unit: Unit, role: str, title: str) -> None:
     user_model = get_user_model()
-    last, _, first = full_name.rpartition(" ")
+    # Vietnamese names read family name first: keep the whole name in first_name so
+    # that get_full_name() gives it back as written.
     user, was_created = user_model.objects.get_or_create(
-        username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@planflow.local"},
+        username=username, defaults={"first_name": full_name, "email": f"{username}@planflow.local"},
     )
     if was_created:
         user.set_password(DEMO_PASSWORD)

@@ -6,8 +6,9 @@ needed. DATABASE_URL / REDIS_URL in the environment or in .env still apply.
 
 Steps: migrate, load the demo directory, start the three processes (each in its
 own process group), wait for the web port, print the URL and the demo logins.
-Ctrl-C or SIGTERM stops all three (SIGTERM, up to 10 s, then SIGKILL) and exits
-0; if one of them dies on its own, the others are stopped and the exit is 1.
+Ctrl-C or SIGTERM stops all three (SIGTERM, up to 10 s, then SIGKILL to each
+process group) and exits 0; if one of them dies on its own, the others are
+stopped and the exit is 1.
 
 Environment: PLANFLOW_PORT (default 8000), PLANFLOW_VAR_DIR (default var/).
 """
@@ -183,23 +184,28 @@ class Children:
                 return name, code
         return None
 
-    def _signal_groups(self, sig: signal.Signals) -> None:
-        for proc in self.procs.values():
-            # The group may outlive its leader (the worker's pool process).
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-
     def stop(self) -> None:
-        """SIGTERM every process group, wait up to STOP_GRACE_SECONDS, then SIGKILL what is left."""
-        self._signal_groups(signal.SIGTERM)
+        """SIGTERM every child, wait up to STOP_GRACE_SECONDS, then SIGKILL whatever is left of each group.
+
+        SIGTERM goes to each group's leader only: the Celery worker then shuts down warmly,
+        finishing its current task and ending its pool process itself; a SIGTERM to the pool
+        process too would abort that task halfway. The SIGKILL goes to the whole group, so
+        nothing a child started outlives run.py.
+        """
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for name, proc in self.procs.items():
             try:
                 proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 say(f"{name} still running after {STOP_GRACE_SECONDS:.0f} s: SIGKILL")
-        self._signal_groups(signal.SIGKILL)
         for proc in self.procs.values():
+            # The group may outlive its leader (the worker's pool process).
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         for thread in self.pumps:
             thread.join(timeout=2)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from documents.models import Delivery, Plan
+from documents.models import Delivery, Membership, Plan
 from documents.permissions import UnitPermission
 from workflow import views
 from workflow.models import PlanProcess
@@ -154,6 +154,19 @@ class PlanFlow(flow.Flow):
     completed = flow.End()
     rejected = flow.End()
     withdrawn = flow.End()
+
+    def has_view_permission(self, user, obj=None) -> bool:
+        """Members of any unit may open the flow's pages; a process only when its plan is visible."""
+        from documents import selectors
+
+        if not user.is_authenticated:
+            return False
+        if self.has_manage_permission(user):
+            return True
+        if obj is None:
+            return Membership.objects.filter(user_id=user.pk).exists()
+        plan_id = getattr(obj, "plan_id", None)
+        return plan_id is not None and selectors.plan_list_for_user(user=user).filter(pk=plan_id).exists()
 
     def start_process(self, activation, plan: Plan) -> PlanProcess:
         """Link the new process to its plan (a row of `documents.Plan`)."""

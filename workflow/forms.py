@@ -95,8 +95,8 @@ class ImportForm(forms.Form):
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuer"].queryset = units if units is not None else Unit.objects.none()
-        if units is not None and len(units) == 1:
-            self.fields["issuer"].initial = units[0]
+        if units is not None and units.count() == 1:
+            self.fields["issuer"].initial = units.first()
 
     def clean(self):
         data = super().clean()

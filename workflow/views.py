@@ -19,7 +19,10 @@ from django.urls import reverse
 from django.views import generic
 from django.views.decorators.http import require_POST
 from viewflow.views import FormLayoutMixin
+from viewflow.workflow.flow import FlowAppViewset
+from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.views import mixins as flow_mixins
+from viewflow.workflow.models import Task
 
 from documents import selectors
 from documents import services as document_services
@@ -152,16 +155,15 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/plan_list.html", {"plans": plans})
 
 
-def _drafting_units(user) -> list[Unit]:
-    unit_ids = selectors.unit_ids_of(user, Membership.Role.DRAFTER)
-    return list(Unit.objects.filter(pk__in=unit_ids).order_by("name"))
+def _drafting_units(user):
+    return Unit.objects.filter(pk__in=selectors.unit_ids_of(user, Membership.Role.DRAFTER)).order_by("name")
 
 
 @login_required
 def plan_import(request: HttpRequest) -> HttpResponse:
     """Upload or paste a plan; the new draft opens on its edit page to confirm what was recognised."""
     units = _drafting_units(request.user)
-    if not units:
+    if not units.exists():
         raise PermissionDenied("Bạn không phải chuyên viên của đơn vị nào.")
     form = forms.ImportForm(request.POST or None, request.FILES or None, units=units)
     if request.method == "POST" and form.is_valid():
@@ -327,5 +329,46 @@ def report_download(request: HttpRequest, report_id: int) -> FileResponse:
 @login_required
 def task_open(request: HttpRequest, task_id: int) -> HttpResponse:
     """Take a task of the plan (if nobody holds it) and go to its form."""
-    url = flow_services.task_url_for_user(task_id=task_id, user=request.user, take=request.method == "POST")
+    try:
+        url = flow_services.task_url_for_user(task_id=task_id, user=request.user, take=request.method == "POST")
+    except Task.DoesNotExist:
+        raise Http404("Không tìm thấy việc này.") from None
+    except NotAllowedError as error:
+        raise PermissionDenied(str(error)) from error
     return redirect(url)
+
+
+# --- viewflow's own site, scoped -------------------------------------------------------
+
+
+class ManagersOnlyMixin:
+    """viewflow's dashboard and process/task lists show every plan of the flow: managers only.
+
+    Everyone else works from their inbox and queue (scoped by viewflow to their own
+    tasks and unit permissions) and from our plan list, which is scoped by unit.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.flow_class.instance.has_manage_permission(request.user):
+            raise PermissionDenied("Chỉ quản trị hệ thống xem được toàn bộ quy trình.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ScopedDashboardView(ManagersOnlyMixin, flow_views.DashboardView):
+    pass
+
+
+class ScopedProcessListView(ManagersOnlyMixin, flow_views.DashboardProcessListView):
+    pass
+
+
+class ScopedTaskListView(ManagersOnlyMixin, flow_views.DashboardTaskListView):
+    pass
+
+
+class PlanFlowViewset(FlowAppViewset):
+    """The Material frontend of `PlanFlow`: inbox, queue, archive and task forms, scoped."""
+
+    dashboard_view_class = ScopedDashboardView
+    process_list_view_class = ScopedProcessListView
+    task_list_view_class = ScopedTaskListView
