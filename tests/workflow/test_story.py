@@ -272,3 +272,42 @@ def test_withdraw_at_each_stage_before_dispatch_ends_the_process(user_of, seed_t
     assert plan.state == Plan.State.WITHDRAWN
     assert plan.process.status == "DONE"
     assert not plan.process.task_set.exclude(status="DONE").exists()
+
+
+def test_recipient_units_find_the_plan_in_their_queue_and_others_do_not(client_of, user_of, seed_text):
+    from documents.demo import demo_unit
+
+    plan, _ = flow.plan_import_and_start(
+        issuer=demo_unit(PROVINCIAL_COMMITTEE), drafter=user_of("chuyenvien"), text=seed_text,
+    )
+    # the drafter finds "Trình duyệt" in the inbox (assigned to them)
+    inbox = client_of("chuyenvien").get(reverse("plan:inbox"))
+    assert inbox.status_code == 200
+    assert str(flow.open_task(plan=plan, node=PlanFlow.submit).pk) in inbox.content.decode()
+    for node, username, action, data in [
+        (PlanFlow.submit, "chuyenvien", flow.submit, {}),
+        (PlanFlow.approve, "lanhdao", flow.decide, {"decision": "approve"}),
+        (PlanFlow.register, "vanthu", flow.register, {}),
+        (PlanFlow.dispatch, "vanthu", flow.dispatch, {}),
+    ]:
+        task = flow.open_task(plan=plan, node=node)
+        with flow.task_activation(task_id=task.pk, actor=user_of(username)) as activation:
+            action(activation=activation, actor=user_of(username), **data)
+    gia_loc = plan.deliveries.get(unit__code="mttq-gia-loc")
+    task = flow.open_task(plan=plan, node=PlanFlow.acknowledge, delivery=gia_loc)
+    task_link = PlanFlow.acknowledge.reverse("index", args=[plan.process.pk, task.pk])
+
+    queue = client_of("cb-gia-loc").get(reverse("plan:queue"))
+    assert queue.status_code == 200
+    assert task_link in queue.content.decode()
+    other_queue = client_of("cb-tp-hai-duong").get(reverse("plan:queue")).content.decode()
+    assert task_link not in other_queue
+    neighbour_queue = client_of("cb-nam-sach").get(reverse("plan:queue")).content.decode()
+    assert task_link not in neighbour_queue
+
+    # viewflow's process pages follow the plan's visibility; its flow-wide lists are for managers only
+    process_url = reverse("plan:process_detail", args=[plan.process.pk])
+    assert client_of("cb-gia-loc").get(process_url).status_code == 200
+    assert client_of("cb-tp-hai-duong").get(process_url).status_code in (403, 404)
+    for name in ("plan:process_list", "plan:task_list", "plan:index"):
+        assert client_of("cb-gia-loc").get(reverse(name)).status_code in (302, 403)
