@@ -79,15 +79,29 @@ def load_demo() -> dict[str, int]:
     created = {"units": 0, "users": 0, "roles": 0}
     with transaction.atomic():
         province_committee = _unit(
-            created, code=PROVINCIAL_COMMITTEE, name="Ban Thường trực Ủy ban MTTQ tỉnh Hải Dương",
-            short_name="Ban Thường trực UB MTTQ tỉnh", level=Unit.Level.PROVINCE, body=Unit.Body.FRONT,
-            area_kind=Unit.AreaKind.PROVINCE, area_name=PROVINCE, symbol="MTTQ-BTT", parent=None,
+            created,
+            code=PROVINCIAL_COMMITTEE,
+            name="Ban Thường trực Ủy ban MTTQ tỉnh Hải Dương",
+            short_name="Ban Thường trực UB MTTQ tỉnh",
+            level=Unit.Level.PROVINCE,
+            body=Unit.Body.FRONT,
+            area_kind=Unit.AreaKind.PROVINCE,
+            area_name=PROVINCE,
+            symbol="MTTQ-BTT",
+            parent=None,
             aliases=["Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Hải Dương"],
         )
         department = _unit(
-            created, code=DEPARTMENT_TNMT, name="Sở Tài nguyên và Môi trường tỉnh Hải Dương",
-            short_name="Sở TN&MT", level=Unit.Level.PROVINCE, body=Unit.Body.DEPARTMENT,
-            area_kind=Unit.AreaKind.PROVINCE, area_name=PROVINCE, symbol="STNMT", parent=None,
+            created,
+            code=DEPARTMENT_TNMT,
+            name="Sở Tài nguyên và Môi trường tỉnh Hải Dương",
+            short_name="Sở TN&MT",
+            level=Unit.Level.PROVINCE,
+            body=Unit.Body.DEPARTMENT,
+            area_kind=Unit.AreaKind.PROVINCE,
+            area_name=PROVINCE,
+            symbol="STNMT",
+            parent=None,
             aliases=["Sở Tài nguyên và Môi trường"],
         )
         _person(created, "chuyenvien", "Nguyễn Thị Lan", province_committee, Membership.Role.DRAFTER, "Chuyên viên")
@@ -97,9 +111,17 @@ def load_demo() -> dict[str, int]:
         for slug, kind, name in DISTRICTS:
             area = f"{_AREA_WORD[kind]} {name}"
             unit = _unit(
-                created, code=_district_code(slug), name=f"Ban Thường trực Ủy ban MTTQ {area}",
-                short_name=f"MTTQ {area}", level=Unit.Level.DISTRICT, body=Unit.Body.FRONT, area_kind=kind,
-                area_name=name, symbol="MTTQ-BTT", parent=province_committee, aliases=[],
+                created,
+                code=_district_code(slug),
+                name=f"Ban Thường trực Ủy ban MTTQ {area}",
+                short_name=f"MTTQ {area}",
+                level=Unit.Level.DISTRICT,
+                body=Unit.Body.FRONT,
+                area_kind=kind,
+                area_name=name,
+                symbol="MTTQ-BTT",
+                parent=province_committee,
+                aliases=[],
             )
             _person(created, f"cb-{slug}", f"Cán bộ MTTQ {name}", unit, Membership.Role.OFFICER, "Cán bộ")
             _person(created, f"ld-{slug}", f"Lãnh đạo MTTQ {name}", unit, Membership.Role.LEADER, "Chủ tịch")
@@ -117,7 +139,8 @@ def _person(created: dict[str, int], username: str, full_name: str, unit: Unit, 
     # Vietnamese names read family name first: keep the whole name in first_name so
     # that get_full_name() gives it back as written.
     user, was_created = user_model.objects.get_or_create(
-        username=username, defaults={"first_name": full_name, "email": f"{username}@planflow.local"},
+        username=username,
+        defaults={"first_name": full_name, "email": f"{username}@planflow.local"},
     )
     if was_created:
         user.set_password(DEMO_PASSWORD)

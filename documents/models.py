@@ -57,23 +57,34 @@ class Unit(models.Model):
     name = models.CharField(_("tên đơn vị"), max_length=255)
     short_name = models.CharField(_("tên viết tắt"), max_length=120, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("đơn vị cấp trên"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("đơn vị cấp trên"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     level = models.CharField(_("cấp"), max_length=16, choices=Level.choices)
     body = models.CharField(_("loại cơ quan"), max_length=16, choices=Body.choices)
     area_kind = models.CharField(_("loại địa bàn"), max_length=16, choices=AreaKind.choices)
     area_name = models.CharField(_("tên địa bàn"), max_length=120, blank=True)
     province = models.CharField(
-        _("tỉnh, thành phố"), max_length=120, blank=True, db_index=True,
+        _("tỉnh, thành phố"),
+        max_length=120,
+        blank=True,
+        db_index=True,
         help_text=_("Tỉnh, thành phố trực thuộc trung ương của đơn vị; để trống với cơ quan trung ương."),
     )
     symbol = models.CharField(
-        _("ký hiệu"), max_length=40, blank=True,
+        _("ký hiệu"),
+        max_length=40,
+        blank=True,
         help_text=_("Ký hiệu của cơ quan trong số ký hiệu văn bản, ví dụ MTTQ-BTT."),
     )
     aliases = models.JSONField(
-        _("tên gọi khác"), default=list, blank=True,
+        _("tên gọi khác"),
+        default=list,
+        blank=True,
         help_text=_("Các cách viết khác của tên đơn vị trong văn bản."),
     )
     is_active = models.BooleanField(_("đang hoạt động"), default=True)
@@ -148,15 +159,22 @@ class Plan(models.Model):
         WITHDRAWN = "withdrawn", _("Đã thu hồi")
 
     OPEN_STATES = (
-        State.DRAFT, State.RETURNED, State.PENDING_APPROVAL, State.APPROVED,
-        State.REGISTERED, State.IN_EXECUTION,
+        State.DRAFT,
+        State.RETURNED,
+        State.PENDING_APPROVAL,
+        State.APPROVED,
+        State.REGISTERED,
+        State.IN_EXECUTION,
     )
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 
     doc_type = models.CharField(_("loại văn bản"), max_length=8, default="KH")
     issuer = models.ForeignKey(Unit, verbose_name=_("cơ quan ban hành"), on_delete=models.PROTECT, related_name="plans")
     drafter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("người soạn"), on_delete=models.PROTECT, related_name="drafted_plans",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người soạn"),
+        on_delete=models.PROTECT,
+        related_name="drafted_plans",
     )
     state = models.CharField(_("trạng thái"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True)
 
@@ -218,6 +236,9 @@ class PlanVersion(models.Model):
         ordering = ["plan", "version"]
         constraints = [models.UniqueConstraint(fields=["plan", "version"], name="plan_version_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.plan} – bản trình {self.version}"
+
 
 class OutgoingRegister(models.Model):
     """Sổ văn bản đi: one per issuing unit and calendar year; numbers restart at 1.
@@ -235,6 +256,9 @@ class OutgoingRegister(models.Model):
         verbose_name = _("sổ văn bản đi")
         verbose_name_plural = _("sổ văn bản đi")
         constraints = [models.UniqueConstraint(fields=["unit", "year"], name="register_unique_unit_year")]
+
+    def __str__(self) -> str:
+        return f"Sổ văn bản đi {self.year} – {self.unit}"
 
 
 class Purpose(models.TextChoices):
@@ -272,7 +296,8 @@ class Recipient(models.Model):
         ordering = ["plan", "position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "unit"], name="recipient_unique_unit",
+                fields=["plan", "unit"],
+                name="recipient_unique_unit",
                 condition=Q(unit__isnull=False, removed_at__isnull=True),
             ),
         ]
@@ -321,7 +346,11 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
@@ -332,7 +361,8 @@ class Delivery(models.Model):
         ordering = ["plan", "unit__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "unit"], name="delivery_unique_open_unit",
+                fields=["plan", "unit"],
+                name="delivery_unique_open_unit",
                 condition=~Q(state__in=["refused", "withdrawn"]),
             ),
         ]
@@ -347,9 +377,7 @@ class Delivery(models.Model):
 
     @property
     def is_closed(self) -> bool:
-        return self.state in self.CLOSED_STATES or (
-            self.state == self.State.ACKNOWLEDGED and not self.requires_report
-        )
+        return self.state in self.CLOSED_STATES or (self.state == self.State.ACKNOWLEDGED and not self.requires_report)
 
 
 def report_upload_to(instance: Report, filename: str) -> str:
@@ -376,7 +404,11 @@ class Report(models.Model):
     submitted_at = models.DateTimeField(default=timezone.now)
     decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
@@ -385,6 +417,9 @@ class Report(models.Model):
         verbose_name = _("báo cáo kết quả")
         verbose_name_plural = _("báo cáo kết quả")
         ordering = ["delivery", "submitted_at"]
+
+    def __str__(self) -> str:
+        return f"Báo cáo của {self.delivery.unit} ({self.get_decision_display()})"
 
 
 class PlanEvent(models.Model):
@@ -414,7 +449,9 @@ class PlanEvent(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
     delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(max_length=24, choices=Action.choices)
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)

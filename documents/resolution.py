@@ -129,7 +129,10 @@ class Directory:
         if group is not None:
             units = [u for u in group if u.pk != self.issuer.pk]
             return Resolution(
-                phrase=phrase, purpose=purpose, units=units, is_group=True,
+                phrase=phrase,
+                purpose=purpose,
+                units=units,
+                is_group=True,
                 needs_attention=not units,
                 note="" if units else "Không có đơn vị nào trong danh bạ thuộc nhóm này",
             )
@@ -139,11 +142,15 @@ class Directory:
             return Resolution(phrase=phrase, purpose=purpose, units=units)
         if len(units) > 1:
             return Resolution(
-                phrase=phrase, purpose=purpose, needs_attention=True,
+                phrase=phrase,
+                purpose=purpose,
+                needs_attention=True,
                 note="Trùng tên với nhiều đơn vị: " + "; ".join(u.name for u in units),
             )
         return Resolution(
-            phrase=phrase, purpose=purpose, needs_attention=True,
+            phrase=phrase,
+            purpose=purpose,
+            needs_attention=True,
             note="Không tìm thấy đơn vị trong danh bạ; văn thư cần chọn đơn vị hoặc gửi ngoài hệ thống",
         )
 
@@ -154,8 +161,10 @@ class Directory:
             kinds = {kind for word in _KIND.findall(match.group(1)) for kind in GROUP_KINDS[word]}
             prefix = key[: match.start()].strip()
             return [
-                u for u in self.units
-                if u.area_kind in kinds and (body is None or u.body == body)
+                u
+                for u in self.units
+                if u.area_kind in kinds
+                and (body is None or u.body == body)
                 and (not prefix or _prefix_matches(prefix, u))
             ]
         if _DEPARTMENT_GROUP.search(key):

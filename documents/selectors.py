@@ -34,11 +34,7 @@ def plan_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Plan]:
     my_units = unit_ids_of(user)
     issued = Q(issuer_id__in=my_units) & (~Q(state=Plan.State.DRAFT) | Q(drafter_id=user.pk))
     received = Exists(Delivery.objects.filter(plan_id=OuterRef("pk"), unit_id__in=unit_ids_of(user)))
-    return (
-        Plan.objects.filter(issued | Q(received))
-        .select_related("issuer", "drafter")
-        .order_by("-created_at")
-    )
+    return Plan.objects.filter(issued | Q(received)).select_related("issuer", "drafter").order_by("-created_at")
 
 
 def plan_get_for_user(*, user: AbstractBaseUser, plan_id: int) -> Plan:
@@ -109,4 +105,6 @@ def report_get_for_user(*, user: AbstractBaseUser, report_id: int) -> Report:
 def units_for_correction(*, plan: Plan) -> QuerySet[Unit]:
     """Units the clerk may add as recipients after dispatch: active ones not already receiving it."""
     taken = plan.deliveries.exclude(state__in=[Delivery.State.REFUSED, Delivery.State.WITHDRAWN]).values("unit_id")
-    return Unit.objects.filter(is_active=True).exclude(pk__in=taken).exclude(pk=plan.issuer_id).order_by("level", "name")
+    return (
+        Unit.objects.filter(is_active=True).exclude(pk__in=taken).exclude(pk=plan.issuer_id).order_by("level", "name")
+    )

@@ -54,12 +54,25 @@ def membership_grant(*, user: AbstractBaseUser, unit: Unit, role: str, title: st
 
 
 def _event(
-    *, plan: Plan, action: str, actor: AbstractBaseUser | None, from_state: str = "", to_state: str = "",
-    comment: str = "", delivery: Delivery | None = None, data: dict | None = None,
+    *,
+    plan: Plan,
+    action: str,
+    actor: AbstractBaseUser | None,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+    delivery: Delivery | None = None,
+    data: dict | None = None,
 ) -> PlanEvent:
     return PlanEvent.objects.create(
-        plan=plan, delivery=delivery, actor=actor, action=action, from_state=from_state,
-        to_state=to_state, comment=comment, data=data or {},
+        plan=plan,
+        delivery=delivery,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data or {},
     )
 
 
@@ -123,10 +136,14 @@ def recipients_propose(*, issuer: Unit, recognition: Recognition) -> list[Recipi
                 continue
             seen.add(unit.pk)
             is_issuer = unit.pk == issuer.pk
-            unit_purpose = Purpose.INFORMATION if (is_issuer or not named_in_body) and not written else resolution.purpose
+            unit_purpose = (
+                Purpose.INFORMATION if (is_issuer or not named_in_body) and not written else resolution.purpose
+            )
             drafts.append(
                 RecipientDraft(
-                    entry.text, unit.pk, unit_purpose,
+                    entry.text,
+                    unit.pk,
+                    unit_purpose,
                     requires_report=(not is_issuer and unit_purpose in (Purpose.IMPLEMENT, Purpose.COORDINATE)),
                     note="Đơn vị ban hành (bản lưu nội bộ)" if is_issuer else resolution.note,
                 )
@@ -197,13 +214,23 @@ def plan_import(*, issuer: Unit, drafter: AbstractBaseUser, text: str) -> tuple[
 
 def recipients_replace(*, plan: Plan, drafts: Iterable[RecipientDraft]) -> list[Recipient]:
     """Replace the recipient rows of a plan that has not been dispatched yet."""
-    if plan.state not in (*Plan.EDITABLE_STATES, Plan.State.PENDING_APPROVAL, Plan.State.APPROVED, Plan.State.REGISTERED):
+    if plan.state not in (
+        *Plan.EDITABLE_STATES,
+        Plan.State.PENDING_APPROVAL,
+        Plan.State.APPROVED,
+        Plan.State.REGISTERED,
+    ):
         raise StateError("Kế hoạch đã phát hành: hãy sửa nơi nhận bằng chức năng bổ sung/bỏ nơi nhận.")
     plan.recipients.all().delete()
     return Recipient.objects.bulk_create(
         Recipient(
-            plan=plan, position=i, phrase=d.phrase[:500], unit_id=d.unit_id, purpose=d.purpose,
-            requires_report=d.requires_report and d.unit_id is not None, needs_attention=d.needs_attention,
+            plan=plan,
+            position=i,
+            phrase=d.phrase[:500],
+            unit_id=d.unit_id,
+            purpose=d.purpose,
+            requires_report=d.requires_report and d.unit_id is not None,
+            needs_attention=d.needs_attention,
             note=d.note[:255],
         )
         for i, d in enumerate(drafts)
@@ -211,8 +238,16 @@ def recipients_replace(*, plan: Plan, drafts: Iterable[RecipientDraft]) -> list[
 
 
 def plan_update(
-    *, plan: Plan, actor: AbstractBaseUser, title: str, legal_basis: list[str], sections: list[str], body: str,
-    schedule_start: dt.date | None = None, schedule_end: dt.date | None = None, urgency: str = "",
+    *,
+    plan: Plan,
+    actor: AbstractBaseUser,
+    title: str,
+    legal_basis: list[str],
+    sections: list[str],
+    body: str,
+    schedule_start: dt.date | None = None,
+    schedule_end: dt.date | None = None,
+    urgency: str = "",
     recipients: Iterable[RecipientDraft] | None = None,
 ) -> Plan:
     """Save the drafter's edits of a draft or returned plan (one EDIT event listing changed fields)."""
@@ -226,8 +261,13 @@ def plan_update(
         if schedule_start and schedule_end and schedule_start > schedule_end:
             raise DomainError("Ngày bắt đầu thực hiện phải trước ngày kết thúc.")
         new = {
-            "title": title.strip(), "legal_basis": legal_basis, "sections": sections, "body": body,
-            "schedule_start": schedule_start, "schedule_end": schedule_end, "urgency": urgency,
+            "title": title.strip(),
+            "legal_basis": legal_basis,
+            "sections": sections,
+            "body": body,
+            "schedule_start": schedule_start,
+            "schedule_end": schedule_end,
+            "urgency": urgency,
         }
         changed = [name for name, value in new.items() if getattr(plan, name) != value]
         for name in changed:
@@ -238,8 +278,14 @@ def plan_update(
             recipients_replace(plan=plan, drafts=recipients)
             changed.append("recipients")
         if changed:
-            _event(plan=plan, action=Action.EDIT, actor=actor, from_state=plan.state, to_state=plan.state,
-                   data={"fields": changed})
+            _event(
+                plan=plan,
+                action=Action.EDIT,
+                actor=actor,
+                from_state=plan.state,
+                to_state=plan.state,
+                data={"fields": changed},
+            )
     return plan
 
 
@@ -257,8 +303,13 @@ def plan_submit(*, plan: Plan, actor: AbstractBaseUser, comment: str = "") -> Pl
             raise DomainError("Kế hoạch chưa có nơi nhận: hãy thêm ít nhất một đơn vị nhận.")
         version = plan.versions.count() + 1
         PlanVersion.objects.create(
-            plan=plan, version=version, title=plan.title, legal_basis=plan.legal_basis, sections=plan.sections,
-            body=plan.body, submitted_by=actor,
+            plan=plan,
+            version=version,
+            title=plan.title,
+            legal_basis=plan.legal_basis,
+            sections=plan.sections,
+            body=plan.body,
+            submitted_by=actor,
             recipients=[
                 {"phrase": r.phrase, "unit_id": r.unit_id, "purpose": r.purpose, "requires_report": r.requires_report}
                 for r in plan.recipients.all()
@@ -268,7 +319,12 @@ def plan_submit(*, plan: Plan, actor: AbstractBaseUser, comment: str = "") -> Pl
 
 
 def _transition(
-    plan: Plan, to_state: str, action: str, actor: AbstractBaseUser | None, comment: str = "", data: dict | None = None,
+    plan: Plan,
+    to_state: str,
+    action: str,
+    actor: AbstractBaseUser | None,
+    comment: str = "",
+    data: dict | None = None,
 ) -> Plan:
     from_state = plan.state
     plan.state = to_state
@@ -337,7 +393,11 @@ def register_next_number(*, unit: Unit, year: int) -> int:
 
 
 def plan_register(
-    *, plan: Plan, actor: AbstractBaseUser, issue_date: dt.date | None = None, place: str | None = None,
+    *,
+    plan: Plan,
+    actor: AbstractBaseUser,
+    issue_date: dt.date | None = None,
+    place: str | None = None,
 ) -> Plan:
     """Give an approved plan the next number of its issuer's register and its issue date.
 
@@ -353,13 +413,18 @@ def plan_register(
         plan.register_year = issue_date.year
         plan.issue_date = issue_date
         plan.number_symbol = format_number_symbol(
-            number=plan.number, doc_type=plan.doc_type, issuer_symbol=plan.issuer.symbol,
+            number=plan.number,
+            doc_type=plan.doc_type,
+            issuer_symbol=plan.issuer.symbol,
         )
         if place is not None:
             plan.place = place
         plan.save(update_fields=["number", "register_year", "issue_date", "number_symbol", "place", "updated_at"])
         return _transition(
-            plan, Plan.State.REGISTERED, Action.REGISTER, actor,
+            plan,
+            Plan.State.REGISTERED,
+            Action.REGISTER,
+            actor,
             data={"number": plan.number, "number_symbol": plan.number_symbol, "issue_date": issue_date.isoformat()},
         )
 
@@ -384,8 +449,14 @@ def plan_dispatch(*, plan: Plan, actor: AbstractBaseUser) -> list[Delivery]:
             raise DomainError("Không có đơn vị nào để gửi.")
         now = timezone.now()
         deliveries = Delivery.objects.bulk_create(
-            Delivery(plan=plan, recipient=r, unit_id=r.unit_id, requires_report=r.requires_report,
-                     sent_at=now, state_changed_at=now)
+            Delivery(
+                plan=plan,
+                recipient=r,
+                unit_id=r.unit_id,
+                requires_report=r.requires_report,
+                sent_at=now,
+                state_changed_at=now,
+            )
             for r in targets
         )
         _transition(plan, Plan.State.IN_EXECUTION, Action.DISPATCH, actor, data={"deliveries": len(deliveries)})
@@ -402,7 +473,11 @@ def _lock_delivery(delivery: Delivery) -> Delivery:
 
 
 def _delivery_transition(
-    delivery: Delivery, to_state: str, action: str, actor: AbstractBaseUser | None, comment: str = "",
+    delivery: Delivery,
+    to_state: str,
+    action: str,
+    actor: AbstractBaseUser | None,
+    comment: str = "",
     data: dict | None = None,
 ) -> Delivery:
     from_state = delivery.state
@@ -414,8 +489,16 @@ def _delivery_transition(
         delivery.closed_at = now
         fields.append("closed_at")
     delivery.save(update_fields=fields)
-    _event(plan=delivery.plan, delivery=delivery, action=action, actor=actor, from_state=from_state,
-           to_state=to_state, comment=comment, data=data)
+    _event(
+        plan=delivery.plan,
+        delivery=delivery,
+        action=action,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data,
+    )
     return delivery
 
 
@@ -445,24 +528,45 @@ def delivery_refuse(*, delivery: Delivery, actor: AbstractBaseUser, reason: str)
 
 
 def recipient_add(
-    *, plan: Plan, actor: AbstractBaseUser, unit: Unit, purpose: str = Purpose.IMPLEMENT,
-    requires_report: bool = True, comment: str = "",
+    *,
+    plan: Plan,
+    actor: AbstractBaseUser,
+    unit: Unit,
+    purpose: str = Purpose.IMPLEMENT,
+    requires_report: bool = True,
+    comment: str = "",
 ) -> Delivery:
     """Add a unit to a dispatched plan's recipients and send it at once (the clerk's correction)."""
     with transaction.atomic():
         plan = _lock_plan(plan)
         _require(actor, UnitPermission.REGISTER, plan.issuer, "Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.")
         _require_state(plan, [Plan.State.IN_EXECUTION], "Chỉ bổ sung nơi nhận cho kế hoạch đang thực hiện")
-        if plan.deliveries.filter(unit=unit).exclude(state__in=[Delivery.State.REFUSED, Delivery.State.WITHDRAWN]).exists():
+        if (
+            plan.deliveries.filter(unit=unit)
+            .exclude(state__in=[Delivery.State.REFUSED, Delivery.State.WITHDRAWN])
+            .exists()
+        ):
             raise DomainError(f"{unit.name} đã có trong nơi nhận.")
         position = (plan.recipients.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         recipient = Recipient.objects.create(
-            plan=plan, position=position, phrase=unit.name, unit=unit, purpose=purpose,
-            requires_report=requires_report, note=comment[:255],
+            plan=plan,
+            position=position,
+            phrase=unit.name,
+            unit=unit,
+            purpose=purpose,
+            requires_report=requires_report,
+            note=comment[:255],
         )
         delivery = Delivery.objects.create(plan=plan, recipient=recipient, unit=unit, requires_report=requires_report)
-        _event(plan=plan, delivery=delivery, action=Action.RECIPIENT_ADD, actor=actor, comment=comment,
-               to_state=delivery.state, data={"unit_id": unit.pk})
+        _event(
+            plan=plan,
+            delivery=delivery,
+            action=Action.RECIPIENT_ADD,
+            actor=actor,
+            comment=comment,
+            to_state=delivery.state,
+            data={"unit_id": unit.pk},
+        )
         return delivery
 
 
@@ -470,19 +574,34 @@ def recipient_remove_refused(*, delivery: Delivery, actor: AbstractBaseUser, com
     """Take a refused unit off the recipients list; its delivery stays as history."""
     with transaction.atomic():
         delivery = _lock_delivery(delivery)
-        _require(actor, UnitPermission.REGISTER, delivery.plan.issuer, "Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.")
+        _require(
+            actor,
+            UnitPermission.REGISTER,
+            delivery.plan.issuer,
+            "Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.",
+        )
         if delivery.state != Delivery.State.REFUSED:
             raise StateError("Chỉ bỏ được nơi nhận đã từ chối văn bản.")
         recipient = delivery.recipient
         recipient.removed_at = timezone.now()
         recipient.save(update_fields=["removed_at"])
-        _event(plan=delivery.plan, delivery=delivery, action=Action.RECIPIENT_REMOVE, actor=actor, comment=comment,
-               data={"unit_id": delivery.unit_id})
+        _event(
+            plan=delivery.plan,
+            delivery=delivery,
+            action=Action.RECIPIENT_REMOVE,
+            actor=actor,
+            comment=comment,
+            data={"unit_id": delivery.unit_id},
+        )
         return recipient
 
 
 def report_submit(
-    *, delivery: Delivery, actor: AbstractBaseUser, text: str, attachment: UploadedFile | None = None,
+    *,
+    delivery: Delivery,
+    actor: AbstractBaseUser,
+    text: str,
+    attachment: UploadedFile | None = None,
 ) -> Report:
     """Send the unit's completion report (text plus an optional file) to the issuer."""
     from django.conf import settings
@@ -524,8 +643,11 @@ def report_review(*, report: Report, actor: AbstractBaseUser, accept: bool, comm
         report.review_comment = comment.strip()
         report.save(update_fields=["decision", "reviewed_by", "reviewed_at", "review_comment"])
         _delivery_transition(
-            delivery, Delivery.State.ACCEPTED if accept else Delivery.State.RETURNED,
-            Action.ACCEPT_REPORT if accept else Action.RETURN_REPORT, actor, comment.strip(),
+            delivery,
+            Delivery.State.ACCEPTED if accept else Delivery.State.RETURNED,
+            Action.ACCEPT_REPORT if accept else Action.RETURN_REPORT,
+            actor,
+            comment.strip(),
             data={"report_id": report.pk},
         )
         return report
@@ -540,7 +662,8 @@ def plan_complete(*, plan: Plan) -> Plan:
         plan = _lock_plan(plan)
         _require_state(plan, [Plan.State.IN_EXECUTION], "Kế hoạch không ở bước thực hiện")
         open_deliveries = plan.deliveries.exclude(state__in=Delivery.CLOSED_STATES).exclude(
-            state=Delivery.State.ACKNOWLEDGED, requires_report=False,
+            state=Delivery.State.ACKNOWLEDGED,
+            requires_report=False,
         )
         if open_deliveries.exists():
             raise StateError("Còn đơn vị chưa hoàn thành")
@@ -556,11 +679,17 @@ def plan_withdraw(*, plan: Plan, actor: AbstractBaseUser, reason: str) -> Plan:
         _require(actor, UnitPermission.APPROVE, plan.issuer, "Chỉ lãnh đạo đơn vị ban hành mới thu hồi được.")
         _require_state(plan, Plan.OPEN_STATES, "Kế hoạch đã kết thúc, không thu hồi được")
         now = timezone.now()
-        open_ids = list(
-            plan.deliveries.exclude(state__in=Delivery.CLOSED_STATES).values_list("id", flat=True)
-        )
+        open_ids = list(plan.deliveries.exclude(state__in=Delivery.CLOSED_STATES).values_list("id", flat=True))
         plan.deliveries.filter(id__in=open_ids).update(
-            state=Delivery.State.WITHDRAWN, state_changed_at=now, closed_at=now,
+            state=Delivery.State.WITHDRAWN,
+            state_changed_at=now,
+            closed_at=now,
         )
-        return _transition(plan, Plan.State.WITHDRAWN, Action.WITHDRAW, actor, reason.strip(),
-                           data={"deliveries_withdrawn": len(open_ids)})
+        return _transition(
+            plan,
+            Plan.State.WITHDRAWN,
+            Action.WITHDRAW,
+            actor,
+            reason.strip(),
+            data={"deliveries_withdrawn": len(open_ids)},
+        )

@@ -106,7 +106,8 @@ class PlanFlow(flow.Flow):
 
     acknowledge = (
         DeliveryView(
-            views.AcknowledgeView.as_view(), permission=UnitPermission.RECEIVE,
+            views.AcknowledgeView.as_view(),
+            permission=UnitPermission.RECEIVE,
             unit_of_delivery=_units_of_deliveries,
         )
         .Annotation(title=_("Tiếp nhận kế hoạch"))
@@ -120,7 +121,8 @@ class PlanFlow(flow.Flow):
 
     report = (
         DeliveryView(
-            views.ReportView.as_view(), permission=UnitPermission.RECEIVE,
+            views.ReportView.as_view(),
+            permission=UnitPermission.RECEIVE,
             unit_of_delivery=_units_of_deliveries,
         )
         .Annotation(title=_("Báo cáo kết quả"))
@@ -144,11 +146,7 @@ class PlanFlow(flow.Flow):
     )
 
     join_deliveries = flow.Join().Next(this.check_completed)
-    check_completed = (
-        flow.If(_plan_state(Plan.State.IN_EXECUTION))
-        .Then(this.complete)
-        .Else(this.withdrawn)
-    )
+    check_completed = flow.If(_plan_state(Plan.State.IN_EXECUTION)).Then(this.complete).Else(this.withdrawn)
     complete = flow.Function(this.complete_plan).Next(this.completed)
 
     completed = flow.End()
@@ -176,7 +174,9 @@ class PlanFlow(flow.Flow):
     def open_deliveries(self, activation) -> list[int]:
         """Ids of the plan's deliveries that have no branch yet, in unit order."""
         plan = activation.process.plan
-        return list(plan.deliveries.filter(state=Delivery.State.SENT).order_by("unit__name").values_list("pk", flat=True))
+        return list(
+            plan.deliveries.filter(state=Delivery.State.SENT).order_by("unit__name").values_list("pk", flat=True)
+        )
 
     def complete_plan(self, activation) -> None:
         """Close the plan once every branch has come to the join."""

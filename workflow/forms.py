@@ -17,7 +17,9 @@ class SubmitForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label="Quyết định", choices=Decision.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
-        label="Ý kiến", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label="Ý kiến",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Bắt buộc khi trả lại hoặc không duyệt.",
     )
 
@@ -30,8 +32,10 @@ class DecisionForm(forms.Form):
 
 class RegisterForm(forms.Form):
     issue_date = forms.DateField(
-        label="Ngày ban hành", input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        help_text="dd/mm/yyyy; để trống là hôm nay.", required=False,
+        label="Ngày ban hành",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text="dd/mm/yyyy; để trống là hôm nay.",
+        required=False,
     )
     place = forms.CharField(label="Địa danh", required=False, max_length=120)
 
@@ -47,7 +51,8 @@ class AcknowledgeForm(forms.Form):
     ACKNOWLEDGE = "acknowledge"
     REFUSE = "refuse"
     decision = forms.ChoiceField(
-        label="Xử lý", widget=forms.RadioSelect,
+        label="Xử lý",
+        widget=forms.RadioSelect,
         choices=((ACKNOWLEDGE, "Tiếp nhận"), (REFUSE, "Từ chối (gửi nhầm đơn vị)")),
     )
     reason = forms.CharField(label="Lý do từ chối", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -75,7 +80,8 @@ class ReviewForm(forms.Form):
     ACCEPT = "accept"
     RETURN = "return"
     decision = forms.ChoiceField(
-        label="Kết luận", widget=forms.RadioSelect,
+        label="Kết luận",
+        widget=forms.RadioSelect,
         choices=((ACCEPT, "Chấp nhận báo cáo"), (RETURN, "Trả lại, yêu cầu bổ sung")),
     )
     comment = forms.CharField(label="Ý kiến", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -111,8 +117,12 @@ def _lines(value: str) -> list[str]:
 
 class PlanEditForm(forms.Form):
     title = forms.CharField(label="Trích yếu", max_length=500)
-    legal_basis = forms.CharField(label="Căn cứ (mỗi dòng một văn bản)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    sections = forms.CharField(label="Các phần (mỗi dòng một đề mục)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    legal_basis = forms.CharField(
+        label="Căn cứ (mỗi dòng một văn bản)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sections = forms.CharField(
+        label="Các phần (mỗi dòng một đề mục)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     body = forms.CharField(label="Nội dung", required=False, widget=forms.Textarea(attrs={"rows": 14}))
     schedule_start = forms.DateField(label="Thực hiện từ ngày", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"])
     schedule_end = forms.DateField(label="Đến ngày", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"])

@@ -9,7 +9,10 @@ class PlanProcess(Process):
     """The run of `PlanFlow` for one plan; plan data stays on `documents.Plan`."""
 
     plan = models.OneToOneField(
-        "documents.Plan", verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="process",
+        "documents.Plan",
+        verbose_name=_("kế hoạch"),
+        on_delete=models.CASCADE,
+        related_name="process",
     )
 
     class Meta:

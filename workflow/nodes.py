@@ -173,4 +173,3 @@ class DeliveryView(UnitView):
 
 
 __all__ = ["DeliverySplit", "DeliveryView", "UnitView", "branch_data"]
-

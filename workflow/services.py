@@ -26,8 +26,7 @@ from documents.errors import NotAllowedError, StateError
 from documents.models import Delivery, Plan, Purpose, Report, Unit
 from documents.recognition import Recognition
 from workflow import flows
-from workflow.models import Decision
-from workflow.models import PlanProcess
+from workflow.models import Decision, PlanProcess
 
 OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -95,9 +94,15 @@ class TaskLink:
 
 def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser) -> list[TaskLink]:
     """The plan's open human tasks that `user` holds or may take."""
-    tasks = Task.objects.filter(
-        process__planprocess__plan=plan, flow_task_type="HUMAN", status__in=OPEN_TASK_STATES,
-    ).select_related("owner").order_by("pk")
+    tasks = (
+        Task.objects.filter(
+            process__planprocess__plan=plan,
+            flow_task_type="HUMAN",
+            status__in=OPEN_TASK_STATES,
+        )
+        .select_related("owner")
+        .order_by("pk")
+    )
     units = dict(Delivery.objects.filter(plan=plan).values_list("pk", "unit__name"))
     links = []
     for task in tasks:
@@ -186,7 +191,11 @@ def acknowledge(*, activation: Activation, actor: AbstractBaseUser, refuse: bool
 
 
 def report(
-    *, activation: Activation, actor: AbstractBaseUser, text: str, attachment: UploadedFile | None = None,
+    *,
+    activation: Activation,
+    actor: AbstractBaseUser,
+    text: str,
+    attachment: UploadedFile | None = None,
 ) -> Report:
     """Send the unit's completion report (task `report`)."""
     result = services.report_submit(delivery=_delivery(activation), actor=actor, text=text, attachment=attachment)
@@ -209,13 +218,22 @@ def review(*, activation: Activation, actor: AbstractBaseUser, accept: bool, com
 
 
 def recipient_add(
-    *, plan: Plan, actor: AbstractBaseUser, unit: Unit, requires_report: bool = True, comment: str = "",
+    *,
+    plan: Plan,
+    actor: AbstractBaseUser,
+    unit: Unit,
+    requires_report: bool = True,
+    comment: str = "",
 ) -> Delivery:
     """Add a recipient unit after dispatch and open its own branch in the running process."""
     process = PlanProcess.objects.get(plan=plan)
     with flows.PlanFlow.lock(process.pk), transaction.atomic():
         delivery = services.recipient_add(
-            plan=plan, actor=actor, unit=unit, requires_report=requires_report, comment=comment,
+            plan=plan,
+            actor=actor,
+            unit=unit,
+            requires_report=requires_report,
+            comment=comment,
             purpose=Purpose.IMPLEMENT if requires_report else Purpose.INFORMATION,
         )
         split = flows.PlanFlow.split_deliveries
@@ -234,7 +252,9 @@ def plan_withdraw(*, plan: Plan, actor: AbstractBaseUser, reason: str) -> Plan:
     process = PlanProcess.objects.get(plan=plan)
     with flows.PlanFlow.lock(process.pk), transaction.atomic():
         plan = services.plan_withdraw(plan=plan, actor=actor, reason=reason)
-        for task in Task.objects.filter(process=process, flow_task_type="HUMAN", status__in=OPEN_TASK_STATES).order_by("pk"):
+        for task in Task.objects.filter(process=process, flow_task_type="HUMAN", status__in=OPEN_TASK_STATES).order_by(
+            "pk"
+        ):
             task.refresh_from_db()
             if task.status not in OPEN_TASK_STATES:
                 continue

@@ -39,7 +39,9 @@ def plan_url(plan: Plan) -> str:
 
 
 class PlanTaskView(
-    FormLayoutMixin, flow_mixins.TaskViewTemplateNames, generic.FormView,
+    FormLayoutMixin,
+    flow_mixins.TaskViewTemplateNames,
+    generic.FormView,
 ):
     """A task of the plan's flow as a form; subclasses name the service action to call."""
 
@@ -84,7 +86,9 @@ class ApproveView(PlanTaskView):
 
     def perform(self, data: dict) -> None:
         flow_services.decide(
-            activation=self.request.activation, actor=self.request.user, decision=data["decision"],
+            activation=self.request.activation,
+            actor=self.request.user,
+            decision=data["decision"],
             comment=data["comment"],
         )
 
@@ -95,7 +99,9 @@ class RegisterView(PlanTaskView):
 
     def perform(self, data: dict) -> None:
         flow_services.register(
-            activation=self.request.activation, actor=self.request.user, issue_date=data["issue_date"],
+            activation=self.request.activation,
+            actor=self.request.user,
+            issue_date=data["issue_date"],
             place=data["place"] or None,
         )
 
@@ -119,8 +125,10 @@ class AcknowledgeView(PlanTaskView):
 
     def perform(self, data: dict) -> None:
         flow_services.acknowledge(
-            activation=self.request.activation, actor=self.request.user,
-            refuse=data["decision"] == forms.AcknowledgeForm.REFUSE, reason=data["reason"],
+            activation=self.request.activation,
+            actor=self.request.user,
+            refuse=data["decision"] == forms.AcknowledgeForm.REFUSE,
+            reason=data["reason"],
         )
 
 
@@ -130,7 +138,9 @@ class ReportView(PlanTaskView):
 
     def perform(self, data: dict) -> None:
         flow_services.report(
-            activation=self.request.activation, actor=self.request.user, text=data["text"],
+            activation=self.request.activation,
+            actor=self.request.user,
+            text=data["text"],
             attachment=data.get("attachment"),
         )
 
@@ -141,8 +151,10 @@ class ReviewView(PlanTaskView):
 
     def perform(self, data: dict) -> None:
         flow_services.review(
-            activation=self.request.activation, actor=self.request.user,
-            accept=data["decision"] == forms.ReviewForm.ACCEPT, comment=data["comment"],
+            activation=self.request.activation,
+            actor=self.request.user,
+            accept=data["decision"] == forms.ReviewForm.ACCEPT,
+            comment=data["comment"],
         )
 
 
@@ -176,7 +188,9 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             else:
                 text = form.cleaned_data["text"]
             plan, _ = flow_services.plan_import_and_start(
-                issuer=form.cleaned_data["issuer"], drafter=request.user, text=text,
+                issuer=form.cleaned_data["issuer"],
+                drafter=request.user,
+                text=text,
             )
         except (RecognitionError, DomainError) as error:
             form.add_error(None, str(error))
@@ -194,16 +208,26 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         raise PermissionDenied("Chỉ người soạn sửa được dự thảo đang soạn hoặc bị trả lại.")
     recipients = list(plan.recipients.select_related("unit").filter(removed_at__isnull=True))
     initial = {
-        "title": plan.title, "legal_basis": "\n".join(plan.legal_basis), "sections": "\n".join(plan.sections),
-        "body": plan.body, "schedule_start": plan.schedule_start, "schedule_end": plan.schedule_end,
+        "title": plan.title,
+        "legal_basis": "\n".join(plan.legal_basis),
+        "sections": "\n".join(plan.sections),
+        "body": plan.body,
+        "schedule_start": plan.schedule_start,
+        "schedule_end": plan.schedule_end,
         "urgency": plan.urgency,
     }
     form = forms.PlanEditForm(request.POST or None, initial=initial)
     formset = forms.RecipientFormSet(
-        request.POST or None, prefix="r",
+        request.POST or None,
+        prefix="r",
         initial=[
-            {"phrase": r.phrase, "unit": r.unit_id, "purpose": r.purpose, "requires_report": r.requires_report,
-             "keep": True}
+            {
+                "phrase": r.phrase,
+                "unit": r.unit_id,
+                "purpose": r.purpose,
+                "requires_report": r.requires_report,
+                "keep": True,
+            }
             for r in recipients
         ],
     )
@@ -211,16 +235,27 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         data = form.cleaned_lists()
         drafts = [
             document_services.RecipientDraft(
-                phrase=row["phrase"], unit_id=row["unit"].pk if row.get("unit") else None, purpose=row["purpose"],
-                requires_report=row["requires_report"], needs_attention=not row.get("unit") and row["purpose"] != "archive",
+                phrase=row["phrase"],
+                unit_id=row["unit"].pk if row.get("unit") else None,
+                purpose=row["purpose"],
+                requires_report=row["requires_report"],
+                needs_attention=not row.get("unit") and row["purpose"] != "archive",
             )
-            for row in formset.cleaned_data if row.get("keep")
+            for row in formset.cleaned_data
+            if row.get("keep")
         ]
         try:
             document_services.plan_update(
-                plan=plan, actor=request.user, title=data["title"], legal_basis=data["legal_basis"],
-                sections=data["sections"], body=data["body"], schedule_start=data["schedule_start"],
-                schedule_end=data["schedule_end"], urgency=data["urgency"] or "", recipients=drafts,
+                plan=plan,
+                actor=request.user,
+                title=data["title"],
+                legal_basis=data["legal_basis"],
+                sections=data["sections"],
+                body=data["body"],
+                schedule_start=data["schedule_start"],
+                schedule_end=data["schedule_end"],
+                urgency=data["urgency"] or "",
+                recipients=drafts,
             )
         except DomainError as error:
             form.add_error(None, str(error))
@@ -285,8 +320,11 @@ def recipient_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             flow_services.recipient_add(
-                plan=plan, actor=request.user, unit=form.cleaned_data["unit"],
-                requires_report=form.cleaned_data["requires_report"], comment=form.cleaned_data["comment"],
+                plan=plan,
+                actor=request.user,
+                unit=form.cleaned_data["unit"],
+                requires_report=form.cleaned_data["requires_report"],
+                comment=form.cleaned_data["comment"],
             )
         except DomainError as error:
             messages.error(request, str(error))
@@ -303,7 +341,9 @@ def recipient_remove(request: HttpRequest, plan_id: int, delivery_id: int) -> Ht
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     delivery = get_object_or_404(plan.deliveries, pk=delivery_id)
     try:
-        document_services.recipient_remove_refused(delivery=delivery, actor=request.user, comment=request.POST.get("comment", ""))
+        document_services.recipient_remove_refused(
+            delivery=delivery, actor=request.user, comment=request.POST.get("comment", "")
+        )
     except NotAllowedError as error:
         raise PermissionDenied(str(error)) from error
     except DomainError as error:

@@ -51,8 +51,18 @@ def test_import_resolves_recipients_to_directory_units(demo, user_of, seed_text)
     assert list(by_phrase) == EXPECTED["recipients"]
     group = by_phrase["Ban Thường trực Uỷ ban MTTQ các huyện, thị xã"]
     assert sorted(r.unit.area_name for r in group) == sorted(
-        ["Kinh Môn", "Bình Giang", "Cẩm Giàng", "Gia Lộc", "Kim Thành", "Nam Sách", "Ninh Giang", "Thanh Hà",
-         "Thanh Miện", "Tứ Kỳ"]
+        [
+            "Kinh Môn",
+            "Bình Giang",
+            "Cẩm Giàng",
+            "Gia Lộc",
+            "Kim Thành",
+            "Nam Sách",
+            "Ninh Giang",
+            "Thanh Hà",
+            "Thanh Miện",
+            "Tứ Kỳ",
+        ]
     )
     [own] = by_phrase["Ban Thường trực Uỷ ban MTTQ tỉnh"]
     assert own.unit == issuer and own.purpose == Purpose.INFORMATION and not own.requires_report

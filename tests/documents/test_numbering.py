@@ -38,7 +38,10 @@ def test_numbers_follow_each_other_and_restart_each_year(demo, user_of):
         plan = services.plan_register(plan=_approved_plan(issuer, drafter), actor=clerk, issue_date=issue_date)
         given.append((plan.register_year, plan.number_symbol))
     assert given == [
-        (2019, "01/KH-MTTQ-BTT"), (2019, "02/KH-MTTQ-BTT"), (2020, "01/KH-MTTQ-BTT"), (2020, "02/KH-MTTQ-BTT"),
+        (2019, "01/KH-MTTQ-BTT"),
+        (2019, "02/KH-MTTQ-BTT"),
+        (2020, "01/KH-MTTQ-BTT"),
+        (2020, "02/KH-MTTQ-BTT"),
     ]
 
 

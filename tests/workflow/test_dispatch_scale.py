@@ -16,8 +16,14 @@ pytestmark = pytest.mark.django_db
 def _registered_plan_to(n_units: int, user_of) -> Plan:
     issuer = demo_unit(PROVINCIAL_COMMITTEE)
     units = Unit.objects.bulk_create(
-        Unit(code=f"xa-{n_units}-{i}", name=f"Ủy ban MTTQ xã {n_units}-{i}", level=Unit.Level.COMMUNE,
-             body=Unit.Body.FRONT, area_kind=Unit.AreaKind.COMMUNE, province="Hải Dương")
+        Unit(
+            code=f"xa-{n_units}-{i}",
+            name=f"Ủy ban MTTQ xã {n_units}-{i}",
+            level=Unit.Level.COMMUNE,
+            body=Unit.Body.FRONT,
+            area_kind=Unit.AreaKind.COMMUNE,
+            province="Hải Dương",
+        )
         for i in range(n_units)
     )
     plan = Plan.objects.create(issuer=issuer, drafter=user_of("chuyenvien"), title=f"Kế hoạch {n_units}")
@@ -40,9 +46,8 @@ def _registered_plan_to(n_units: int, user_of) -> Plan:
 def _dispatch_statements(plan: Plan, user_of) -> int:
     task = flow.open_task(plan=plan, node=PlanFlow.dispatch)
     clerk = user_of("vanthu")
-    with CaptureQueriesContext(connection) as queries:
-        with flow.task_activation(task_id=task.pk, actor=clerk) as activation:
-            flow.dispatch(activation=activation, actor=clerk)
+    with CaptureQueriesContext(connection) as queries, flow.task_activation(task_id=task.pk, actor=clerk) as activation:
+        flow.dispatch(activation=activation, actor=clerk)
     return len(queries)
 
 
@@ -60,14 +65,23 @@ def test_dispatch_to_30_and_to_300_units_issues_the_same_number_of_statements(de
         assert 0 <= large_count - small_count <= 3 * (300 // 70)
     assert small_count < 60
     assert large.deliveries.count() == 300
-    assert PlanFlow.task_class.objects.filter(process__planprocess__plan=large, flow_task=PlanFlow.acknowledge).count() == 300
+    assert (
+        PlanFlow.task_class.objects.filter(process__planprocess__plan=large, flow_task=PlanFlow.acknowledge).count()
+        == 300
+    )
 
 
 def test_a_unit_added_after_dispatch_gets_one_branch_and_touches_no_other(demo, user_of):
     plan = _registered_plan_to(30, user_of)
     _dispatch_statements(plan, user_of)
-    extra = Unit.objects.create(code="xa-extra", name="Ủy ban MTTQ xã thêm", level=Unit.Level.COMMUNE,
-                                body=Unit.Body.FRONT, area_kind=Unit.AreaKind.COMMUNE, province="Hải Dương")
+    extra = Unit.objects.create(
+        code="xa-extra",
+        name="Ủy ban MTTQ xã thêm",
+        level=Unit.Level.COMMUNE,
+        body=Unit.Body.FRONT,
+        area_kind=Unit.AreaKind.COMMUNE,
+        province="Hải Dương",
+    )
     before = {d.pk: d.state_changed_at for d in plan.deliveries.all()}
 
     delivery = flow.recipient_add(plan=plan, actor=user_of("vanthu"), unit=extra)

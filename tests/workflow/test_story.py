@@ -17,8 +17,16 @@ pytestmark = pytest.mark.django_db
 
 GROUP = "Ban Thường trực Uỷ ban MTTQ các huyện, thị xã"
 HUYEN_AND_THI_XA = {
-    "mttq-tx-kinh-mon", "mttq-binh-giang", "mttq-cam-giang", "mttq-gia-loc", "mttq-kim-thanh",
-    "mttq-nam-sach", "mttq-ninh-giang", "mttq-thanh-ha", "mttq-thanh-mien", "mttq-tu-ky",
+    "mttq-tx-kinh-mon",
+    "mttq-binh-giang",
+    "mttq-cam-giang",
+    "mttq-gia-loc",
+    "mttq-kim-thanh",
+    "mttq-nam-sach",
+    "mttq-ninh-giang",
+    "mttq-thanh-ha",
+    "mttq-thanh-mien",
+    "mttq-tu-ky",
 }
 
 
@@ -74,14 +82,23 @@ def test_seed_plan_goes_from_draft_to_completion_over_http(client_of, seed_text)
     plan.refresh_from_db()
     assert plan.state == Plan.State.RETURNED
     form = {
-        "title": plan.title, "legal_basis": "\n".join(plan.legal_basis), "sections": "\n".join(plan.sections),
-        "body": plan.body + "\nBáo cáo trước ngày 25/12/2019.", "schedule_start": "12/12/2019",
-        "schedule_end": "20/12/2019", "urgency": "",
-        "r-TOTAL_FORMS": plan.recipients.count(), "r-INITIAL_FORMS": plan.recipients.count(),
+        "title": plan.title,
+        "legal_basis": "\n".join(plan.legal_basis),
+        "sections": "\n".join(plan.sections),
+        "body": plan.body + "\nBáo cáo trước ngày 25/12/2019.",
+        "schedule_start": "12/12/2019",
+        "schedule_end": "20/12/2019",
+        "urgency": "",
+        "r-TOTAL_FORMS": plan.recipients.count(),
+        "r-INITIAL_FORMS": plan.recipients.count(),
     }
     for i, r in enumerate(plan.recipients.order_by("position", "id")):
-        form |= {f"r-{i}-phrase": r.phrase, f"r-{i}-unit": r.unit_id or "", f"r-{i}-purpose": r.purpose,
-                 f"r-{i}-keep": "on"}
+        form |= {
+            f"r-{i}-phrase": r.phrase,
+            f"r-{i}-unit": r.unit_id or "",
+            f"r-{i}-purpose": r.purpose,
+            f"r-{i}-keep": "on",
+        }
         if r.requires_report:
             form[f"r-{i}-requires_report"] = "on"
     saved = drafter.post(reverse("plans:edit", args=[plan.pk]), form)
@@ -104,7 +121,13 @@ def test_seed_plan_goes_from_draft_to_completion_over_http(client_of, seed_text)
         client = client_of(officer_of(delivery))
         assert client.get(reverse("plans:detail", args=[plan.pk])).status_code == 200
         if delivery.unit_id == refusing.pk:
-            act(client, plan, PlanFlow.acknowledge, {"decision": "refuse", "reason": "Gửi nhầm đơn vị."}, delivery=delivery)
+            act(
+                client,
+                plan,
+                PlanFlow.acknowledge,
+                {"decision": "refuse", "reason": "Gửi nhầm đơn vị."},
+                delivery=delivery,
+            )
         else:
             act(client, plan, PlanFlow.acknowledge, {"decision": "acknowledge"}, delivery=delivery)
 
@@ -117,20 +140,29 @@ def test_seed_plan_goes_from_draft_to_completion_over_http(client_of, seed_text)
     assert Recipient.objects.get(pk=refused.recipient_id).removed_at is not None
     chi_linh = district_committee("tp-chi-linh")
     response = clerk.post(
-        reverse("plans:recipient_add", args=[plan.pk]), {"unit": chi_linh.pk, "requires_report": "on", "comment": ""},
+        reverse("plans:recipient_add", args=[plan.pk]),
+        {"unit": chi_linh.pk, "requires_report": "on", "comment": ""},
     )
     assert response.status_code == 302
     added = plan.deliveries.get(unit=chi_linh)
     act(client_of("cb-tp-chi-linh"), plan, PlanFlow.acknowledge, {"decision": "acknowledge"}, delivery=added)
 
     # every district unit with duties reports (text + file); the issuer returns one, then accepts all
-    to_report = list(plan.deliveries.filter(requires_report=True, state=Delivery.State.ACKNOWLEDGED).select_related("unit"))
+    to_report = list(
+        plan.deliveries.filter(requires_report=True, state=Delivery.State.ACKNOWLEDGED).select_related("unit")
+    )
     assert len(to_report) == 10
     for n, delivery in enumerate(to_report):
         client = client_of(officer_of(delivery))
         upload = SimpleUploadedFile("Báo cáo kết quả.docx", b"PK\x03\x04 fake docx bytes")
-        act(client, plan, PlanFlow.report, {"text": f"Đã triển khai ({delivery.unit.name})."},
-            files={"attachment": upload}, delivery=delivery)
+        act(
+            client,
+            plan,
+            PlanFlow.report,
+            {"text": f"Đã triển khai ({delivery.unit.name})."},
+            files={"attachment": upload},
+            delivery=delivery,
+        )
         if n == 0:
             act(leader, plan, PlanFlow.review, {"decision": "return", "comment": "Bổ sung số liệu."}, delivery=delivery)
             delivery.refresh_from_db()
@@ -150,14 +182,23 @@ def test_seed_plan_goes_from_draft_to_completion_over_http(client_of, seed_text)
     )
     first = to_report[0]
     assert list(first.events.values_list("action", "actor__username")) == [
-        ("acknowledge", officer_of(first)), ("report", officer_of(first)), ("return_report", "lanhdao"),
-        ("report", officer_of(first)), ("accept_report", "chuyenvien"),
+        ("acknowledge", officer_of(first)),
+        ("report", officer_of(first)),
+        ("return_report", "lanhdao"),
+        ("report", officer_of(first)),
+        ("accept_report", "chuyenvien"),
     ]
     assert Report.objects.filter(delivery=first).count() == 2
     actions = list(plan.events.filter(delivery__isnull=True).values_list("action", "actor__username"))
     assert actions == [
-        ("create", "chuyenvien"), ("submit", "chuyenvien"), ("return", "lanhdao"), ("edit", "chuyenvien"),
-        ("submit", "chuyenvien"), ("approve", "lanhdao"), ("register", "vanthu"), ("dispatch", "vanthu"),
+        ("create", "chuyenvien"),
+        ("submit", "chuyenvien"),
+        ("return", "lanhdao"),
+        ("edit", "chuyenvien"),
+        ("submit", "chuyenvien"),
+        ("approve", "lanhdao"),
+        ("register", "vanthu"),
+        ("dispatch", "vanthu"),
         ("complete", None),
     ]
     board = leader.get(reverse("plans:detail", args=[plan.pk])).content.decode()
@@ -175,7 +216,9 @@ def test_officer_of_another_unit_gets_404_or_403_everywhere(client_of, user_of, 
     from documents.demo import demo_unit
 
     plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE), drafter=user_of("chuyenvien"), text=seed_text,
+        issuer=demo_unit(PROVINCIAL_COMMITTEE),
+        drafter=user_of("chuyenvien"),
+        text=seed_text,
     )
     steps = [
         (PlanFlow.submit, "chuyenvien", flow.submit, {}),
@@ -215,7 +258,9 @@ def test_leader_withdraws_a_plan_in_execution_and_every_branch_ends(user_of, see
     from documents.demo import demo_unit
 
     plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE), drafter=user_of("chuyenvien"), text=seed_text,
+        issuer=demo_unit(PROVINCIAL_COMMITTEE),
+        drafter=user_of("chuyenvien"),
+        text=seed_text,
     )
     for node, username, action, data in [
         (PlanFlow.submit, "chuyenvien", flow.submit, {}),
@@ -249,7 +294,9 @@ def test_withdraw_at_each_stage_before_dispatch_ends_the_process(user_of, seed_t
     from documents.demo import demo_unit
 
     plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE), drafter=user_of("chuyenvien"), text=seed_text,
+        issuer=demo_unit(PROVINCIAL_COMMITTEE),
+        drafter=user_of("chuyenvien"),
+        text=seed_text,
     )
     steps = [
         (PlanFlow.submit, "chuyenvien", flow.submit, {}),
@@ -278,7 +325,9 @@ def test_recipient_units_find_the_plan_in_their_queue_and_others_do_not(client_o
     from documents.demo import demo_unit
 
     plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE), drafter=user_of("chuyenvien"), text=seed_text,
+        issuer=demo_unit(PROVINCIAL_COMMITTEE),
+        drafter=user_of("chuyenvien"),
+        text=seed_text,
     )
     # the drafter finds "Trình duyệt" in the inbox (assigned to them)
     inbox = client_of("chuyenvien").get(reverse("plan:inbox"))

@@ -75,21 +75,32 @@ def _expect(condition: bool, message: str) -> None:
 def run_story(text: str, *, say) -> Plan:
     """The whole life of the seed plan; returns the completed plan."""
     issuer = demo_unit(PROVINCIAL_COMMITTEE)
-    plan, recognition = flow.plan_import_and_start(issuer=issuer, drafter=_user("chuyenvien"), text=text)
+    plan, _ = flow.plan_import_and_start(issuer=issuer, drafter=_user("chuyenvien"), text=text)
     say(f"1. chuyenvien nhập kế hoạch: “{plan.title}”, {plan.recipients.count()} nơi nhận")
     _do(plan, PlanFlow.submit, "chuyenvien", flow.submit)
     say("2. chuyenvien trình duyệt")
-    _do(plan, PlanFlow.approve, "lanhdao", flow.decide, decision=flow.Decision.RETURN,
-        comment="Bổ sung thời gian hoàn thành báo cáo.")
+    _do(
+        plan,
+        PlanFlow.approve,
+        "lanhdao",
+        flow.decide,
+        decision=flow.Decision.RETURN,
+        comment="Bổ sung thời gian hoàn thành báo cáo.",
+    )
     plan.refresh_from_db()
     _expect(plan.state == Plan.State.RETURNED, "lãnh đạo trả lại nhưng kế hoạch không về người soạn")
     say("3. lanhdao trả lại kèm ý kiến")
     from documents import services
 
     services.plan_update(
-        plan=plan, actor=_user("chuyenvien"), title=plan.title, legal_basis=plan.legal_basis,
-        sections=plan.sections, body=plan.body + "\nCác đơn vị báo cáo kết quả trước ngày 25/12/2019.",
-        schedule_start=plan.schedule_start, schedule_end=plan.schedule_end,
+        plan=plan,
+        actor=_user("chuyenvien"),
+        title=plan.title,
+        legal_basis=plan.legal_basis,
+        sections=plan.sections,
+        body=plan.body + "\nCác đơn vị báo cáo kết quả trước ngày 25/12/2019.",
+        schedule_start=plan.schedule_start,
+        schedule_end=plan.schedule_end,
     )
     _do(plan, PlanFlow.submit, "chuyenvien", flow.submit, comment="Đã bổ sung thời hạn báo cáo.")
     say("4. chuyenvien sửa và trình lại")
@@ -102,10 +113,19 @@ def run_story(text: str, *, say) -> Plan:
 
     refusing = district_committee("thanh-mien")
     for delivery in plan.deliveries.select_related("unit").order_by("unit__name"):
-        officer = "sotnmt" if delivery.unit.code == DEPARTMENT_TNMT else "cb-" + delivery.unit.code.removeprefix("mttq-")
+        officer = (
+            "sotnmt" if delivery.unit.code == DEPARTMENT_TNMT else "cb-" + delivery.unit.code.removeprefix("mttq-")
+        )
         if delivery.unit_id == refusing.pk:
-            _do(plan, PlanFlow.acknowledge, officer, flow.acknowledge, delivery=delivery, refuse=True,
-                reason="Đơn vị không được giao nhiệm vụ trong kế hoạch này.")
+            _do(
+                plan,
+                PlanFlow.acknowledge,
+                officer,
+                flow.acknowledge,
+                delivery=delivery,
+                refuse=True,
+                reason="Đơn vị không được giao nhiệm vụ trong kế hoạch này.",
+            )
             say(f"8. {officer} từ chối: gửi nhầm đơn vị")
         else:
             _do(plan, PlanFlow.acknowledge, officer, flow.acknowledge, delivery=delivery)
@@ -118,16 +138,38 @@ def run_story(text: str, *, say) -> Plan:
     say("9. vanthu bỏ đơn vị từ chối, bổ sung thành phố Chí Linh; đơn vị mới tiếp nhận")
 
     returned_once = False
-    for delivery in plan.deliveries.filter(requires_report=True, state=Delivery.State.ACKNOWLEDGED).select_related("unit"):
+    for delivery in plan.deliveries.filter(requires_report=True, state=Delivery.State.ACKNOWLEDGED).select_related(
+        "unit"
+    ):
         officer = "cb-" + delivery.unit.code.removeprefix("mttq-")
         attachment = SimpleUploadedFile("Báo cáo kết quả.txt", f"Báo cáo của {delivery.unit.name}".encode())
-        _do(plan, PlanFlow.report, officer, flow.report, delivery=delivery,
-            text=f"{delivery.unit.name} đã triển khai kế hoạch.", attachment=attachment)
+        _do(
+            plan,
+            PlanFlow.report,
+            officer,
+            flow.report,
+            delivery=delivery,
+            text=f"{delivery.unit.name} đã triển khai kế hoạch.",
+            attachment=attachment,
+        )
         if not returned_once:
-            _do(plan, PlanFlow.review, "lanhdao", flow.review, delivery=delivery, accept=False,
-                comment="Bổ sung số hội nghị đã tổ chức.")
-            _do(plan, PlanFlow.report, officer, flow.report, delivery=delivery,
-                text=f"{delivery.unit.name}: đã tổ chức 2 hội nghị.")
+            _do(
+                plan,
+                PlanFlow.review,
+                "lanhdao",
+                flow.review,
+                delivery=delivery,
+                accept=False,
+                comment="Bổ sung số hội nghị đã tổ chức.",
+            )
+            _do(
+                plan,
+                PlanFlow.report,
+                officer,
+                flow.report,
+                delivery=delivery,
+                text=f"{delivery.unit.name}: đã tổ chức 2 hội nghị.",
+            )
             returned_once = True
         _do(plan, PlanFlow.review, "chuyenvien", flow.review, delivery=delivery, accept=True)
     say("10. các đơn vị báo cáo; một báo cáo bị trả lại rồi được chấp nhận")
