@@ -29,3 +29,28 @@ def test_walkthrough_fails_with_a_clear_message_when_the_file_is_missing(tmp_pat
 
     with pytest.raises(CommandError, match="Không tìm thấy tệp"):
         call_command("walkthrough", file=str(tmp_path / "missing.txt"), stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_import_plan_command_creates_a_draft_of_the_drafters_unit(demo):
+    from tests.conftest import SEED
+
+    out = io.StringIO()
+
+    call_command("import_plan", str(SEED), "--as", "chuyenvien", stdout=out)
+
+    plan = Plan.objects.get()
+    assert (plan.state, plan.issuer.code, plan.drafter.username) == ("draft", "mttq-tinh-hai-duong", "chuyenvien")
+    assert "Thực hiện nhiệm vụ bảo vệ môi trường năm 2019" in out.getvalue()
+    assert "Ban Thường trực Ủy ban MTTQ huyện Tứ Kỳ" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_import_plan_command_refuses_a_user_who_drafts_for_no_unit(demo):
+    from django.core.management.base import CommandError
+
+    from tests.conftest import SEED
+
+    with pytest.raises(CommandError, match="--issuer"):
+        call_command("import_plan", str(SEED), "--as", "cb-gia-loc", stdout=io.StringIO())
+    assert not Plan.objects.exists()
