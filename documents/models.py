@@ -467,3 +467,17 @@ class PlanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%d/%m/%Y %H:%M} {self.get_action_display()}"
+
+    def _state_label(self, state: str) -> str:
+        labels = dict(Delivery.State.choices) if self.delivery_id else dict(Plan.State.choices)
+        return str(labels.get(state, state))
+
+    @property
+    def from_label(self) -> str:
+        """The state before, in words (a delivery's state for per-unit events, else the plan's)."""
+        return self._state_label(self.from_state)
+
+    @property
+    def to_label(self) -> str:
+        """The state after, in words."""
+        return self._state_label(self.to_state)

@@ -72,11 +72,12 @@ def plan_board(*, plan: Plan) -> list[BoardRow]:
     return [BoardRow(delivery=d, steps=list(d.events.all()), reports=list(d.reports.all())) for d in deliveries]
 
 
-def plan_board_summary(*, plan: Plan) -> dict[str, int]:
-    """Count of deliveries per state, for the board's header."""
+def plan_board_summary(*, plan: Plan) -> list[tuple[str, str, int]]:
+    """(state, label, count) of the plan's deliveries per state, in the order of `Delivery.State`."""
     from django.db.models import Count
 
-    return dict(plan.deliveries.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    counts = dict(plan.deliveries.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    return [(state, str(label), counts[state]) for state, label in Delivery.State.choices if state in counts]
 
 
 def plan_timeline(*, plan: Plan) -> QuerySet[PlanEvent]:

@@ -276,7 +276,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "is_issuer": is_issuer,
         "recipients": plan.recipients.select_related("unit").order_by("position", "id"),
         "board": selectors.plan_board(plan=plan) if is_issuer else None,
-        "summary": selectors.plan_board_summary(plan=plan),
+        "summary": selectors.plan_board_summary(plan=plan) if is_issuer else [],
         "my_deliveries": selectors.deliveries_for_user(user=request.user, plan=plan),
         "timeline": selectors.plan_timeline(plan=plan) if is_issuer else None,
         "tasks": flow_services.open_tasks_for_user(plan=plan, user=request.user),
