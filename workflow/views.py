@@ -54,6 +54,9 @@ class PlanTaskView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["plan"] = self.plan
+        delivery_id = (self.request.activation.task.data or {}).get("delivery_id")
+        if delivery_id:
+            context["delivery"] = self.plan.deliveries.select_related("unit").get(pk=delivery_id)
         return context
 
     def form_valid(self, form):
@@ -384,13 +387,13 @@ def task_open(request: HttpRequest, task_id: int) -> HttpResponse:
 class ManagersOnlyMixin:
     """viewflow's dashboard and process/task lists show every plan of the flow: managers only.
 
-    Everyone else works from their inbox and queue (scoped by viewflow to their own
-    tasks and unit permissions) and from our plan list, which is scoped by unit.
+    Everyone else is sent to our plan list, which is scoped by unit, and works from
+    their inbox and queue (scoped by viewflow to their own tasks and unit permissions).
     """
 
     def dispatch(self, request, *args, **kwargs):
         if not self.flow_class.instance.has_manage_permission(request.user):
-            raise PermissionDenied("Chỉ quản trị hệ thống xem được toàn bộ quy trình.")
+            return redirect("plans:list")
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -359,4 +359,7 @@ def test_recipient_units_find_the_plan_in_their_queue_and_others_do_not(client_o
     assert client_of("cb-gia-loc").get(process_url).status_code == 200
     assert client_of("cb-tp-hai-duong").get(process_url).status_code in (403, 404)
     for name in ("plan:process_list", "plan:task_list", "plan:index"):
-        assert client_of("cb-gia-loc").get(reverse(name)).status_code in (302, 403)
+        response = client_of("cb-gia-loc").get(reverse(name), follow=True)
+        assert response.redirect_chain[-1][0] == reverse("plans:list")
+        assert plan.title in response.content.decode()
+        assert "Thực hiện nhiệm vụ" not in client_of("cb-tp-hai-duong").get(reverse(name), follow=True).content.decode()
