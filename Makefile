@@ -42,11 +42,12 @@ test: $(DEV_STAMP)
 	bash scripts/test.sh $(ARGS)
 
 lint: $(DEV_STAMP)
-	$(VENV)/bin/ruff check .
-	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	  echo "manage.py makemigrations --check --dry-run" && \
-	  env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL PLANFLOW_VAR_DIR=$$tmp \
-	  DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	@status=0; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || status=1; \
+	echo "manage.py makemigrations --check --dry-run"; \
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL PLANFLOW_VAR_DIR=$$tmp \
+	  DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run || status=1; \
+	exit $$status
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .

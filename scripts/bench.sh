@@ -23,6 +23,8 @@ export DJANGO_SETTINGS_MODULE=${BENCH_SETTINGS_MODULE:-config.settings.local}
 export DJANGO_DEBUG=false
 export DATABASE_URL=$DB_URL
 export PLANFLOW_VAR_DIR=${PLANFLOW_VAR_DIR:-$PWD/var/bench}
+# Benches import the project (config, documents, ...) from the root, as manage.py does.
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 if [[ -n ${BENCH_REDIS_URL:-} ]]; then
   "$PY" scripts/services.py check-redis "$BENCH_REDIS_URL" || exit 1
   export REDIS_URL=$BENCH_REDIS_URL CELERY_BROKER_URL=$BENCH_REDIS_URL

@@ -129,7 +129,10 @@ def demo_logins(env: dict[str, str]) -> list[str]:
     result = manage("load_demo", "--list-logins", env=env, capture=True)
     if result.returncode == 0 and result.stdout.strip():
         return ["  " + line for line in result.stdout.rstrip().splitlines()]
-    return ["  (none known yet: documents.demo.DEMO_LOGINS and `manage.py load_demo --list-logins` are not there)"]
+    return [
+        "  (none known yet: neither documents.demo (DEMO_LOGINS or demo_logins())"
+        " nor `manage.py load_demo --list-logins` answered)"
+    ]
 
 
 def port_answers(port: int) -> bool:

@@ -78,7 +78,7 @@ run_pytest() {
     1) note="tests failed" ;;
     2) note="interrupted or collection errors" ;;
     3) note="pytest internal error" ;;
-    4) note="pytest usage error" ;;
+    4) note="usage error, or conftest.py failed to import" ;;
     5) note="no tests collected (counts as a failure)" ;;
     124|137) note="timed out after ${RUN_TIMEOUT} s (PLANFLOW_TEST_TIMEOUT)" ;;
     *) note="exit $rc" ;;
@@ -120,6 +120,7 @@ done
 echo
 summary=""
 for run in $RUNS; do summary+="${summary:+; }$run: ${RESULT[$run]:-not run}"; done
+if [[ $RUNS != "sqlite postgres" ]]; then summary+=" (PLANFLOW_TEST_RUNS=$RUNS: not the full two-run check)"; fi
 if [[ $FAILED -eq 0 ]]; then
   echo "test.sh: PASSED: $summary"
 else
