@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from .deadlines import PLANFLOW_DEADLINES  # noqa: F401
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PLANFLOW_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -160,7 +162,7 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="planflow <noreply@planflow.local>")
 
-# planflow's own settings.
+# planflow's own settings (deadlines and the reminder policy: PLANFLOW_DEADLINES, from deadlines.py).
 PLANFLOW_UPLOAD_MAX_BYTES = env.int("PLANFLOW_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES = env.int("PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
