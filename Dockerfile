@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Liberation Serif 2: the font embedded in rendered PDFs (every Vietnamese letter, Times metrics).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-liberation2 \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so a code change does not reinstall them (all pins ship manylinux wheels).
 COPY requirements.txt .
 RUN pip install -r requirements.txt

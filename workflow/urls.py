@@ -11,6 +11,7 @@ urlpatterns = [
     path("import/", views.plan_import, name="import"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/edit/", views.plan_edit, name="edit"),
+    path("<int:plan_id>/document.<str:fmt>", views.plan_document, name="document"),
     path("<int:plan_id>/withdraw/", views.plan_withdraw, name="withdraw"),
     path("<int:plan_id>/recipients/add/", views.recipient_add, name="recipient_add"),
     path("<int:plan_id>/recipients/<int:delivery_id>/remove/", views.recipient_remove, name="recipient_remove"),

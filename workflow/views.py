@@ -7,7 +7,7 @@ call one action of `workflow.services`. Plan pages read through
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,6 +30,7 @@ from documents.errors import DomainError, NotAllowedError
 from documents.models import Membership, Plan, Unit
 from documents.permissions import UnitPermission, has_unit_permission
 from documents.recognition import RecognitionError, decode_upload
+from documents.rendering import RenderingError, plan_to_docx, plan_to_pdf
 from workflow import forms
 from workflow import services as flow_services
 
@@ -362,11 +363,32 @@ def report_download(request: HttpRequest, report_id: int) -> FileResponse:
     report = selectors.report_get_for_user(user=request.user, report_id=report_id)
     if not report.attachment:
         raise Http404("Báo cáo không có tệp đính kèm.")
-    response = FileResponse(report.attachment.open("rb"), as_attachment=True)
     name = report.attachment_name or report.attachment.name.rsplit("/", 1)[-1]
-    ascii_name = name.encode("ascii", "ignore").decode() or "bao-cao"
-    response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return response
+    return FileResponse(report.attachment.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+def plan_document(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
+    if fmt not in ("docx", "pdf"):
+        raise Http404("Chỉ có bản .docx và .pdf.")
+    return _plan_document(request, plan_id, fmt)
+
+
+def _plan_document(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
+    """The registered plan as .docx or PDF, in the layout of Nghị định 30/2020/NĐ-CP, Phụ lục I."""
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    try:
+        if fmt == "docx":
+            content = plan_to_docx(plan)
+            content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        else:
+            content, content_type = plan_to_pdf(plan), "application/pdf"
+    except RenderingError as error:
+        messages.error(request, str(error))
+        return redirect("plans:detail", plan.pk)
+    name = f"Kế hoạch {plan.number_symbol.replace('/', '-')}.{fmt}"
+    # Django writes a non-ASCII name as RFC 6266 `filename*`, which every current browser reads.
+    return FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=content_type)
 
 
 @login_required

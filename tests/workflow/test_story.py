@@ -208,7 +208,13 @@ def test_seed_plan_goes_from_draft_to_completion_over_http(client_of, seed_text)
     report = Report.objects.filter(delivery=first).first()
     download = client_of(officer_of(first)).get(reverse("plans:report_file", args=[report.pk]))
     assert download.status_code == 200
-    assert "filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20k%E1%BA%BFt%20qu%E1%BA%A3.docx" in download["Content-Disposition"]
+    disposition = download["Content-Disposition"].lower()
+    assert "filename*=utf-8''b%c3%a1o%20c%c3%a1o%20k%e1%ba%bft%20qu%e1%ba%a3.docx" in disposition
+    document = leader.get(reverse("plans:document", args=[plan.pk, "pdf"]))
+    assert document.status_code == 200 and document["Content-Type"] == "application/pdf"
+    assert "k%e1%ba%bf%20ho%e1%ba%a1ch%2001-kh-mttq-btt.pdf" in document["Content-Disposition"].lower()
+    outsider = client_of("cb-tp-hai-duong").get(reverse("plans:document", args=[plan.pk, "docx"]))
+    assert outsider.status_code == 404
 
 
 def test_officer_of_another_unit_gets_404_or_403_everywhere(client_of, user_of, seed_text):
