@@ -10,7 +10,7 @@ import pytest
 from documents import services
 from documents.demo import PROVINCIAL_COMMITTEE, demo_unit
 from documents.models import Purpose
-from documents.recognition import RecognitionError, decode_upload, recognize
+from documents.recognition import recognize
 from tests.conftest import SEED
 
 EXPECTED = json.loads(SEED.with_suffix(".json").read_text(encoding="utf-8"))
@@ -72,25 +72,3 @@ def test_import_resolves_recipients_to_directory_units(demo, user_of, seed_text)
     assert archive.unit is None and archive.purpose == Purpose.ARCHIVE
     assert plan.title == EXPECTED["title"]
     assert plan.sections == EXPECTED["sections"]
-
-
-@pytest.mark.parametrize(
-    ("name", "data", "message"),
-    [
-        ("ke-hoach.txt", b"", "Tệp rỗng"),
-        ("ke-hoach.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "lưu lại dạng .docx"),
-        ("ke-hoach.txt", b"x" * 2048, "quá lớn"),
-        ("ke-hoach.xls", b"abc", "Chỉ nhận tệp"),
-    ],
-)
-def test_refused_uploads_say_what_to_do_in_vietnamese(name, data, message):
-    with pytest.raises(RecognitionError) as error:
-        decode_upload(name, data, max_bytes=1024)
-    assert message in str(error.value)
-
-
-def test_text_uploads_in_utf16_and_utf8_bom_decode_to_nfc(seed_text):
-    for data in (seed_text.encode("utf-16"), b"\xef\xbb\xbf" + seed_text.encode()):
-        text = decode_upload("ke-hoach.txt", data)
-        assert text == unicodedata.normalize("NFC", text)
-        assert "KẾ HOẠCH" in text
