@@ -45,3 +45,44 @@ def client_of(user_of):
         return client
 
     return make
+
+
+# The stages before the recipients' branches, as (node, demo user, workflow.services action, form data).
+STEPS_TO_DISPATCH = (
+    ("submit", "chuyenvien", "submit", {}),
+    ("approve", "lanhdao", "decide", {"decision": "approve"}),
+    ("register", "vanthu", "register", {}),
+    ("dispatch", "vanthu", "dispatch", {}),
+)
+
+
+@pytest.fixture
+def seed_plan(user_of, seed_text):
+    """The seed plan imported by the demo drafter as a draft of the provincial committee."""
+    from documents.demo import PROVINCIAL_COMMITTEE, demo_unit
+    from workflow import services as flow
+
+    plan, _ = flow.plan_import_and_start(
+        issuer=demo_unit(PROVINCIAL_COMMITTEE), drafter=user_of("chuyenvien"), text=seed_text
+    )
+    return plan
+
+
+@pytest.fixture
+def advance(user_of):
+    """Move a plan through its first tasks as the demo users, up to and including `through`."""
+    from workflow import services as flow
+    from workflow.flows import PlanFlow
+
+    def run(plan, *, through: str):
+        for node_name, username, action_name, data in STEPS_TO_DISPATCH:
+            actor = user_of(username)
+            task = flow.open_task(plan=plan, node=getattr(PlanFlow, node_name))
+            with flow.task_activation(task_id=task.pk, actor=actor) as activation:
+                getattr(flow, action_name)(activation=activation, actor=actor, **data)
+            if node_name == through:
+                break
+        plan.refresh_from_db()
+        return plan
+
+    return run

@@ -13,7 +13,7 @@ from workflow.flows import PlanFlow
 pytestmark = pytest.mark.django_db
 
 
-def _registered_plan_to(n_units: int, user_of) -> Plan:
+def _registered_plan_to(n_units: int, user_of, advance) -> Plan:
     issuer = demo_unit(PROVINCIAL_COMMITTEE)
     units = Unit.objects.bulk_create(
         Unit(
@@ -32,15 +32,7 @@ def _registered_plan_to(n_units: int, user_of) -> Plan:
         for i, u in enumerate(units)
     )
     flow.plan_start(plan=plan)
-    for node, username, action, data in [
-        (PlanFlow.submit, "chuyenvien", flow.submit, {}),
-        (PlanFlow.approve, "lanhdao", flow.decide, {"decision": "approve"}),
-        (PlanFlow.register, "vanthu", flow.register, {}),
-    ]:
-        task = flow.open_task(plan=plan, node=node)
-        with flow.task_activation(task_id=task.pk, actor=user_of(username)) as activation:
-            action(activation=activation, actor=user_of(username), **data)
-    return plan
+    return advance(plan, through="register")
 
 
 def _dispatch_statements(plan: Plan, user_of) -> int:
@@ -51,8 +43,8 @@ def _dispatch_statements(plan: Plan, user_of) -> int:
     return len(queries)
 
 
-def test_dispatch_to_30_and_to_300_units_issues_the_same_number_of_statements(demo, user_of):
-    small, large = _registered_plan_to(30, user_of), _registered_plan_to(300, user_of)
+def test_dispatch_to_30_and_to_300_units_issues_the_same_number_of_statements(demo, user_of, advance):
+    small, large = _registered_plan_to(30, user_of, advance), _registered_plan_to(300, user_of, advance)
 
     small_count = _dispatch_statements(small, user_of)
     large_count = _dispatch_statements(large, user_of)
@@ -71,8 +63,8 @@ def test_dispatch_to_30_and_to_300_units_issues_the_same_number_of_statements(de
     )
 
 
-def test_a_unit_added_after_dispatch_gets_one_branch_and_touches_no_other(demo, user_of):
-    plan = _registered_plan_to(30, user_of)
+def test_a_unit_added_after_dispatch_gets_one_branch_and_touches_no_other(demo, user_of, advance):
+    plan = _registered_plan_to(30, user_of, advance)
     _dispatch_statements(plan, user_of)
     extra = Unit.objects.create(
         code="xa-extra",

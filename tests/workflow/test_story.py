@@ -217,25 +217,9 @@ def test_seed_plan_goes_from_draft_to_completion_over_http(client_of, seed_text)
     assert outsider.status_code == 404
 
 
-def test_officer_of_another_unit_gets_404_or_403_everywhere(client_of, user_of, seed_text):
+def test_officer_of_another_unit_gets_404_or_403_everywhere(client_of, seed_plan, advance):
     # given: a dispatched plan, and a unit that is not among its recipients (thành phố Hải Dương)
-    from documents.demo import demo_unit
-
-    plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE),
-        drafter=user_of("chuyenvien"),
-        text=seed_text,
-    )
-    steps = [
-        (PlanFlow.submit, "chuyenvien", flow.submit, {}),
-        (PlanFlow.approve, "lanhdao", flow.decide, {"decision": "approve"}),
-        (PlanFlow.register, "vanthu", flow.register, {}),
-        (PlanFlow.dispatch, "vanthu", flow.dispatch, {}),
-    ]
-    for node, username, action, data in steps:
-        task = flow.open_task(plan=plan, node=node)
-        with flow.task_activation(task_id=task.pk, actor=user_of(username)) as activation:
-            action(activation=activation, actor=user_of(username), **data)
+    plan = advance(seed_plan, through="dispatch")
     delivery = plan.deliveries.select_related("unit").first()
     task = flow.open_task(plan=plan, node=PlanFlow.acknowledge, delivery=delivery)
     outsider = client_of("cb-tp-hai-duong")
@@ -260,23 +244,8 @@ def test_officer_of_another_unit_gets_404_or_403_everywhere(client_of, user_of, 
     assert delivery.state == Delivery.State.SENT
 
 
-def test_leader_withdraws_a_plan_in_execution_and_every_branch_ends(user_of, seed_text, client_of):
-    from documents.demo import demo_unit
-
-    plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE),
-        drafter=user_of("chuyenvien"),
-        text=seed_text,
-    )
-    for node, username, action, data in [
-        (PlanFlow.submit, "chuyenvien", flow.submit, {}),
-        (PlanFlow.approve, "lanhdao", flow.decide, {"decision": "approve"}),
-        (PlanFlow.register, "vanthu", flow.register, {}),
-        (PlanFlow.dispatch, "vanthu", flow.dispatch, {}),
-    ]:
-        task = flow.open_task(plan=plan, node=node)
-        with flow.task_activation(task_id=task.pk, actor=user_of(username)) as activation:
-            action(activation=activation, actor=user_of(username), **data)
+def test_leader_withdraws_a_plan_in_execution_and_every_branch_ends(user_of, client_of, seed_plan, advance):
+    plan = advance(seed_plan, through="dispatch")
     first = plan.deliveries.select_related("unit").first()
     task = flow.open_task(plan=plan, node=PlanFlow.acknowledge, delivery=first)
     with flow.task_activation(task_id=task.pk, actor=user_of(officer_of(first))) as activation:
@@ -295,28 +264,12 @@ def test_leader_withdraws_a_plan_in_execution_and_every_branch_ends(user_of, see
     assert plan.process.task_set.filter(flow_task=PlanFlow.withdrawn).count() == 1
 
 
-@pytest.mark.parametrize("stage", ["draft", "pending_approval", "approved", "registered"])
-def test_withdraw_at_each_stage_before_dispatch_ends_the_process(user_of, seed_text, stage):
-    from documents.demo import demo_unit
-
-    plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE),
-        drafter=user_of("chuyenvien"),
-        text=seed_text,
-    )
-    steps = [
-        (PlanFlow.submit, "chuyenvien", flow.submit, {}),
-        (PlanFlow.approve, "lanhdao", flow.decide, {"decision": "approve"}),
-        (PlanFlow.register, "vanthu", flow.register, {}),
-    ]
-    for node, username, action, data in steps:
-        plan.refresh_from_db()
-        if plan.state == stage:
-            break
-        task = flow.open_task(plan=plan, node=node)
-        with flow.task_activation(task_id=task.pk, actor=user_of(username)) as activation:
-            action(activation=activation, actor=user_of(username), **data)
-    plan.refresh_from_db()
+@pytest.mark.parametrize(
+    ("through", "stage"),
+    [(None, "draft"), ("submit", "pending_approval"), ("approve", "approved"), ("register", "registered")],
+)
+def test_withdraw_at_each_stage_before_dispatch_ends_the_process(user_of, seed_plan, advance, through, stage):
+    plan = advance(seed_plan, through=through) if through else seed_plan
     assert plan.state == stage
 
     flow.plan_withdraw(plan=plan, actor=user_of("lanhdao"), reason="Không còn phù hợp.")
@@ -327,27 +280,12 @@ def test_withdraw_at_each_stage_before_dispatch_ends_the_process(user_of, seed_t
     assert not plan.process.task_set.exclude(status="DONE").exists()
 
 
-def test_recipient_units_find_the_plan_in_their_queue_and_others_do_not(client_of, user_of, seed_text):
-    from documents.demo import demo_unit
-
-    plan, _ = flow.plan_import_and_start(
-        issuer=demo_unit(PROVINCIAL_COMMITTEE),
-        drafter=user_of("chuyenvien"),
-        text=seed_text,
-    )
+def test_recipient_units_find_the_plan_in_their_queue_and_others_do_not(client_of, seed_plan, advance):
     # the drafter finds "Trình duyệt" in the inbox (assigned to them)
     inbox = client_of("chuyenvien").get(reverse("plan:inbox"))
     assert inbox.status_code == 200
-    assert str(flow.open_task(plan=plan, node=PlanFlow.submit).pk) in inbox.content.decode()
-    for node, username, action, data in [
-        (PlanFlow.submit, "chuyenvien", flow.submit, {}),
-        (PlanFlow.approve, "lanhdao", flow.decide, {"decision": "approve"}),
-        (PlanFlow.register, "vanthu", flow.register, {}),
-        (PlanFlow.dispatch, "vanthu", flow.dispatch, {}),
-    ]:
-        task = flow.open_task(plan=plan, node=node)
-        with flow.task_activation(task_id=task.pk, actor=user_of(username)) as activation:
-            action(activation=activation, actor=user_of(username), **data)
+    assert str(flow.open_task(plan=seed_plan, node=PlanFlow.submit).pk) in inbox.content.decode()
+    plan = advance(seed_plan, through="dispatch")
     gia_loc = plan.deliveries.get(unit__code="mttq-gia-loc")
     task = flow.open_task(plan=plan, node=PlanFlow.acknowledge, delivery=gia_loc)
     task_link = PlanFlow.acknowledge.reverse("index", args=[plan.process.pk, task.pk])
