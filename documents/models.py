@@ -139,6 +139,15 @@ class Urgency(models.TextChoices):
     FLASH = "hoa_toc", _("Hỏa tốc")
 
 
+class Confidentiality(models.TextChoices):
+    """Độ mật (Luật Bảo vệ bí mật nhà nước 2018; Nghị định 30/2020/NĐ-CP, Phụ lục I, mục I.11)."""
+
+    NONE = "", _("Thường")
+    SECRET = "mat", _("Mật")
+    TOP_SECRET = "toi_mat", _("Tối mật")
+    ABSOLUTE_SECRET = "tuyet_mat", _("Tuyệt mật")
+
+
 class Plan(models.Model):
     """A plan (kế hoạch) from its draft to its completion.
 
@@ -184,6 +193,12 @@ class Plan(models.Model):
     body = models.TextField(_("nội dung"), blank=True)
     source_text = models.TextField(_("văn bản gốc đã chuẩn hóa"), blank=True)
     urgency = models.CharField(_("độ khẩn"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL, blank=True)
+    confidentiality = models.CharField(
+        _("độ mật"), max_length=16, choices=Confidentiality.choices, default=Confidentiality.NONE, blank=True
+    )
+    signer_authority = models.CharField(
+        _("thẩm quyền ký"), max_length=120, blank=True, help_text=_("TM., KT., Q., TL., TUQ. như ghi ở khối chữ ký.")
+    )
     place = models.CharField(_("địa danh"), max_length=120, blank=True)
     signer_title = models.CharField(_("chức vụ người ký"), max_length=255, blank=True)
     signer_name = models.CharField(_("người ký"), max_length=120, blank=True)
@@ -217,6 +232,66 @@ class Plan(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+
+class PlanTask(models.Model):
+    """A task of the plan with its lead unit (chủ trì), cooperating units (phối hợp) and time.
+
+    `lead_phrase`/`partner_phrases` keep the words of the text; `lead_unit` is the
+    directory unit the lead phrase resolved to, when it did.
+    """
+
+    plan = models.ForeignKey("Plan", on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveIntegerField(default=0)
+    title = models.TextField(_("nhiệm vụ"))
+    section = models.CharField(_("thuộc mục"), max_length=255, blank=True)
+    line = models.PositiveIntegerField(_("dòng"), null=True, blank=True)
+    lead_phrase = models.CharField(_("chủ trì (như ghi)"), max_length=500, blank=True)
+    lead_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    partner_phrases = models.JSONField(_("phối hợp"), default=list, blank=True)
+    deadline_text = models.CharField(_("thời gian (như ghi)"), max_length=500, blank=True)
+    start_date = models.DateField(_("từ ngày"), null=True, blank=True)
+    end_date = models.DateField(_("đến ngày"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nhiệm vụ")
+        verbose_name_plural = _("nhiệm vụ")
+        ordering = ["plan", "position"]
+        indexes = [models.Index(fields=["lead_unit", "end_date"], name="plantask_lead_end")]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+
+def attachment_upload_to(instance: PlanAttachment, filename: str) -> str:
+    """A generated name under the plan's folder; the person's file name is kept in the row only."""
+    return f"plans/{instance.plan_id}/{_safe_name(filename)}"
+
+
+def _safe_name(filename: str) -> str:
+    from uuid import uuid4
+
+    suffix = filename.rsplit(".", 1)[-1][:10] if "." in filename else ""
+    suffix = "".join(c for c in suffix if c.isascii() and c.isalnum()).lower() or "bin"
+    return f"{uuid4().hex}.{suffix}"
+
+
+class PlanAttachment(models.Model):
+    """A file attached to a plan (phụ lục, biểu mẫu), stored under a generated name."""
+
+    plan = models.ForeignKey("Plan", on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("tệp"), upload_to=attachment_upload_to)
+    name = models.CharField(_("tên tệp"), max_length=255)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tệp đính kèm")
+        verbose_name_plural = _("tệp đính kèm")
+        ordering = ["plan", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class PlanVersion(models.Model):
@@ -381,11 +456,8 @@ class Delivery(models.Model):
 
 
 def report_upload_to(instance: Report, filename: str) -> str:
-    """Store an attachment under a generated name; the user's name is kept in the row."""
-    from uuid import uuid4
-
-    suffix = "".join(c for c in filename.rsplit(".", 1)[-1][:10] if c.isalnum()) if "." in filename else "bin"
-    return f"reports/{instance.delivery.plan_id}/{uuid4().hex}.{suffix.lower()}"
+    """Store a report's file under a generated name; the person's file name is kept in the row."""
+    return f"reports/{instance.delivery.plan_id}/{_safe_name(filename)}"
 
 
 class Report(models.Model):

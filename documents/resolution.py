@@ -173,8 +173,8 @@ class Directory:
 
 
 def _prefix_matches(prefix: str, unit: Unit) -> bool:
-    """True when the words before "các …" begin the unit's own name ("ban thuong truc uy ban …")."""
-    return match_key(unit.name).startswith(prefix)
+    """True when the words before "các …" stand in the unit's name ("mat tran to quoc" in "ban thuong truc …")."""
+    return f" {prefix} " in f" {match_key(unit.name)} "
 
 
 _PURPOSE_TAIL = re.compile(r"\s*\b(de thuc hien|de biet|de bao cao|de phoi hop|b c|bc|t h|th)\s*$")

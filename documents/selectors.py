@@ -109,3 +109,65 @@ def units_for_correction(*, plan: Plan) -> QuerySet[Unit]:
     return (
         Unit.objects.filter(is_active=True).exclude(pk__in=taken).exclude(pk=plan.issuer_id).order_by("level", "name")
     )
+
+
+def plan_recognition(*, plan: Plan):
+    """What recognition reads in the plan's source text (parts with their lines, warnings), or None."""
+    from documents.recognition import recognize
+
+    return recognize(plan.source_text) if plan.source_text else None
+
+
+def _version_text(version) -> list[str]:
+    lines = [f"Trích yếu: {version.title}"]
+    lines += [f"Căn cứ: {item}" for item in version.legal_basis]
+    lines += [f"Mục: {item}" for item in version.sections]
+    lines += ["", *version.body.splitlines(), ""]
+    lines += [
+        f"Nơi nhận: {r['phrase']} ({r['purpose']}{', báo cáo' if r.get('requires_report') else ''})"
+        for r in version.recipients
+    ]
+    return lines
+
+
+def plan_changes_since_return(*, plan: Plan) -> list[str]:
+    """Lines of a unified diff from the version a leader last returned to the latest submitted one.
+
+    Empty when the plan was never returned or not resubmitted since.
+    """
+    import difflib
+
+    last_return = plan.events.filter(action=PlanEvent.Action.RETURN).order_by("-created_at", "-id").first()
+    if last_return is None:
+        return []
+    versions = list(plan.versions.order_by("version"))
+    returned = [v for v in versions if v.submitted_at <= last_return.created_at]
+    resubmitted = [v for v in versions if v.submitted_at > last_return.created_at]
+    if not returned or not resubmitted:
+        return []
+    before, after = returned[-1], resubmitted[-1]
+    return list(
+        difflib.unified_diff(
+            _version_text(before),
+            _version_text(after),
+            fromfile=f"Bản trình lần {before.version}",
+            tofile=f"Bản trình lần {after.version}",
+            lineterm="",
+            n=1,
+        )
+    )
+
+
+def plan_attachments(*, plan: Plan):
+    """The plan's attached files, oldest first."""
+    return plan.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
+
+
+def attachment_get_for_user(*, user: AbstractBaseUser, attachment_id: int):
+    """An attachment of a plan `user` may see; Http404 otherwise."""
+    from documents.models import PlanAttachment
+
+    attachment = PlanAttachment.objects.filter(pk=attachment_id, plan__in=plan_list_for_user(user=user)).first()
+    if attachment is None:
+        raise Http404("Không tìm thấy tệp.")
+    return attachment

@@ -25,12 +25,15 @@ from documents.models import (
     Membership,
     OutgoingRegister,
     Plan,
+    PlanAttachment,
     PlanEvent,
+    PlanTask,
     PlanVersion,
     Purpose,
     Recipient,
     Report,
     Unit,
+    Urgency,
 )
 from documents.permissions import UnitPermission
 from documents.recognition import Recognition, recognize
@@ -119,7 +122,7 @@ def recipients_propose(*, issuer: Unit, recognition: Recognition) -> list[Recipi
     drafts: list[RecipientDraft] = []
     seen: set[int] = set()
     for entry in recognition.recipients:
-        written = getattr(entry, "purpose", None)
+        written = entry.purpose
         purpose = _purpose_from_words(written)
         resolution = directory.resolve(entry.text, purpose=purpose)
         if resolution.purpose == Purpose.ARCHIVE:
@@ -153,7 +156,7 @@ def recipients_propose(*, issuer: Unit, recognition: Recognition) -> list[Recipi
 
 def recognition_body(recognition: Recognition) -> str:
     """The text of the plan between its preamble and its Nơi nhận (empty when unknown)."""
-    return getattr(recognition, "body_text", "") or ""
+    return recognition.body_text or ""
 
 
 def _named_in(body_key: str, phrase: str) -> bool:
@@ -184,32 +187,100 @@ def plan_import(*, issuer: Unit, drafter: AbstractBaseUser, text: str) -> tuple[
     """Create a draft plan of `issuer` from a plan text; returns the plan and what was recognised.
 
     The text is normalised to Unicode NFC by `recognize`. Raises NotAllowedError
-    when `drafter` may not draft for `issuer`, DomainError when no title is found.
+    when `drafter` may not draft for `issuer`, DomainError when no title is found;
+    nothing is written then.
     """
     _require(drafter, UnitPermission.DRAFT, issuer, "Bạn không có quyền soạn văn bản cho đơn vị này.")
+    recognition = _recognize_plan(text)
+    with transaction.atomic():
+        plan = Plan(issuer=issuer, drafter=drafter)
+        _apply_recognition(plan, recognition)
+        plan.save()
+        _replace_parts(plan, recognition)
+        _event(plan=plan, action=Action.CREATE, actor=drafter, to_state=plan.state, data={"source": "import"})
+    return plan, recognition
+
+
+def plan_reimport(*, plan: Plan, actor: AbstractBaseUser, text: str) -> tuple[Plan, Recognition]:
+    """Replace a draft's content by a new version of its text (a corrected file).
+
+    Recognition runs before anything is written: a text that cannot be read raises
+    DomainError and leaves the draft exactly as it was.
+    """
+    recognition = _recognize_plan(text)
+    with transaction.atomic():
+        plan = _lock_plan(plan)
+        _require_state(plan, Plan.EDITABLE_STATES, "Chỉ nhập lại được dự thảo đang soạn hoặc bị trả lại")
+        if plan.drafter_id != actor.pk:
+            raise NotAllowedError("Chỉ người soạn mới nhập lại được dự thảo này.")
+        _apply_recognition(plan, recognition)
+        plan.save()
+        _replace_parts(plan, recognition)
+        _event(
+            plan=plan,
+            action=Action.EDIT,
+            actor=actor,
+            from_state=plan.state,
+            to_state=plan.state,
+            data={"source": "reimport"},
+        )
+    return plan, recognition
+
+
+def _recognize_plan(text: str) -> Recognition:
     recognition = recognize(text)
     if not recognition.title:
         raise DomainError("Không nhận ra trích yếu của kế hoạch: hãy kiểm tra dòng ngay sau chữ KẾ HOẠCH.")
+    return recognition
+
+
+_URGENCY_WORDS = (("thuong khan", Urgency.VERY_URGENT), ("hoa toc", Urgency.FLASH), ("khan", Urgency.URGENT))
+
+
+def _apply_recognition(plan: Plan, recognition: Recognition) -> None:
+    """Copy the recognised components onto `plan` (not saved)."""
     schedule = [d for d in recognition.deadlines if d.end]
-    with transaction.atomic():
-        plan = Plan.objects.create(
-            issuer=issuer,
-            drafter=drafter,
-            doc_type=recognition.doc_type or "KH",
-            title=recognition.title,
-            legal_basis=list(recognition.legal_basis),
-            sections=[s.text if hasattr(s, "text") else str(s) for s in recognition.top_sections()],
-            body=recognition_body(recognition),
-            source_text=recognition.text,
-            place=recognition.place or "",
-            signer_title=recognition.signer_title or "",
-            signer_name=getattr(recognition, "signer_name", None) or "",
-            schedule_start=min((d.start or d.end for d in schedule), default=None),
-            schedule_end=max((d.end for d in schedule), default=None),
+    urgency_key = match_key(recognition.urgency or "")
+    plan.doc_type = recognition.doc_type or "KH"
+    plan.title = recognition.title
+    plan.legal_basis = list(recognition.legal_basis)
+    plan.sections = [section.text for section in recognition.top_sections()]
+    plan.body = recognition_body(recognition)
+    plan.source_text = recognition.text
+    plan.place = recognition.place or ""
+    plan.urgency = next((value for words, value in _URGENCY_WORDS if words in urgency_key), Urgency.NORMAL)
+    plan.signer_authority = " / ".join(recognition.signer_authority)
+    plan.signer_title = recognition.signer_title or ""
+    plan.signer_name = recognition.signer_name or ""
+    plan.schedule_start = min((d.start or d.end for d in schedule), default=None)
+    plan.schedule_end = max((d.end for d in schedule), default=None)
+
+
+def _replace_parts(plan: Plan, recognition: Recognition) -> None:
+    """Recipients and tasks of the plan from what was recognised (the plan is saved)."""
+    recipients_replace(plan=plan, drafts=recipients_propose(issuer=plan.issuer, recognition=recognition))
+    directory = Directory(issuer=plan.issuer)
+    plan.tasks.all().delete()
+    rows = []
+    for position, task in enumerate(recognition.tasks):
+        lead = directory.resolve(task.lead).units if task.lead else []
+        dated = [d for d in task.deadlines if d.end]
+        rows.append(
+            PlanTask(
+                plan=plan,
+                position=position,
+                title=task.title,
+                section=(task.section or "")[:255],
+                line=task.line,
+                lead_phrase=(task.lead or "")[:500],
+                lead_unit=lead[0] if len(lead) == 1 else None,
+                partner_phrases=list(task.partners),
+                deadline_text="; ".join(d.text for d in task.deadlines)[:500],
+                start_date=min((d.start or d.end for d in dated), default=None),
+                end_date=max((d.end for d in dated), default=None),
+            )
         )
-        recipients_replace(plan=plan, drafts=recipients_propose(issuer=issuer, recognition=recognition))
-        _event(plan=plan, action=Action.CREATE, actor=drafter, to_state=plan.state, data={"source": "import"})
-    return plan, recognition
+    PlanTask.objects.bulk_create(rows)
 
 
 def recipients_replace(*, plan: Plan, drafts: Iterable[RecipientDraft]) -> list[Recipient]:
@@ -693,3 +764,44 @@ def plan_withdraw(*, plan: Plan, actor: AbstractBaseUser, reason: str) -> Plan:
             reason.strip(),
             data={"deliveries_withdrawn": len(open_ids)},
         )
+
+
+# --- attachments -------------------------------------------------------------------
+
+
+def attachment_add(*, plan: Plan, actor: AbstractBaseUser, upload: UploadedFile) -> PlanAttachment:
+    """Attach a file to a draft (its drafter) or, until dispatch, by the issuer's clerk.
+
+    The file is stored under a generated name in the plan's folder; the person's
+    file name is kept only as data, so no name can reach outside the storage folder.
+    """
+    from django.conf import settings
+
+    if upload.size == 0:
+        raise DomainError("Tệp rỗng: hãy chọn đúng tệp cần đính kèm.")
+    if upload.size > settings.PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES:
+        limit = settings.PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        raise DomainError(f"Tệp quá lớn (tối đa {limit} MB): hãy nén hoặc chia nhỏ tệp.")
+    with transaction.atomic():
+        plan = _lock_plan(plan)
+        is_drafter = plan.drafter_id == actor.pk and plan.state in Plan.EDITABLE_STATES
+        is_clerk = permissions.has_unit_permission(actor, UnitPermission.REGISTER, plan.issuer) and plan.state in (
+            Plan.State.APPROVED,
+            Plan.State.REGISTERED,
+        )
+        if not (is_drafter or is_clerk):
+            raise NotAllowedError(
+                "Chỉ người soạn (khi đang soạn) hoặc văn thư (trước khi phát hành) mới đính kèm được."
+            )
+        attachment = PlanAttachment(plan=plan, name=upload.name[:255], uploaded_by=actor)
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+        _event(
+            plan=plan,
+            action=Action.EDIT,
+            actor=actor,
+            from_state=plan.state,
+            to_state=plan.state,
+            data={"attachment": attachment.name},
+        )
+    return attachment

@@ -159,3 +159,18 @@ class RecipientAddForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label="Lý do thu hồi", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReimportForm(forms.Form):
+    upload = forms.FileField(label="Tệp kế hoạch đã sửa (.txt, .docx, .pdf)", required=False)
+    text = forms.CharField(label="Hoặc dán nội dung", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("upload") and not data.get("text", "").strip():
+            raise forms.ValidationError("Hãy chọn một tệp hoặc dán nội dung kế hoạch.")
+        return data
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="Tệp đính kèm (phụ lục, biểu mẫu)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -87,6 +88,11 @@ class SubmitView(PlanTaskView):
 class ApproveView(PlanTaskView):
     form_class = forms.DecisionForm
     success_message = "Đã ghi nhận ý kiến của lãnh đạo."
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["changes"] = selectors.plan_changes_since_return(plan=self.plan)
+        return context
 
     def perform(self, data: dict) -> None:
         flow_services.decide(
@@ -184,13 +190,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     form = forms.ImportForm(request.POST or None, request.FILES or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
-            upload = form.cleaned_data.get("upload")
-            if upload:
-                from django.conf import settings
-
-                text = decode_upload(upload.name, upload.read(), max_bytes=settings.PLANFLOW_UPLOAD_MAX_BYTES)
-            else:
-                text = form.cleaned_data["text"]
+            text = _submitted_text(form.cleaned_data)
             plan, _ = flow_services.plan_import_and_start(
                 issuer=form.cleaned_data["issuer"],
                 drafter=request.user,
@@ -202,6 +202,59 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Đã tạo dự thảo. Hãy kiểm tra các phần đã nhận dạng và nơi nhận.")
             return redirect("plans:edit", plan.pk)
     return render(request, "workflow/plan_import.html", {"form": form})
+
+
+def _submitted_text(data: dict) -> str:
+    """The plan text of an import form: the uploaded file decoded, else the pasted text."""
+    upload = data.get("upload")
+    if upload:
+        return decode_upload(upload.name, upload.read(), max_bytes=settings.PLANFLOW_UPLOAD_MAX_BYTES)
+    return data["text"]
+
+
+@login_required
+@require_POST
+def plan_reimport(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Replace a draft by a corrected file; a refused file leaves the draft as it was."""
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    form = forms.ReimportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or "Hãy chọn tệp.")
+        return redirect("plans:edit", plan.pk)
+    try:
+        document_services.plan_reimport(plan=plan, actor=request.user, text=_submitted_text(form.cleaned_data))
+    except NotAllowedError as error:
+        raise PermissionDenied(str(error)) from error
+    except (RecognitionError, DomainError) as error:
+        messages.error(request, f"{error} Dự thảo được giữ nguyên.")
+    else:
+        messages.success(request, "Đã nhập lại nội dung dự thảo. Hãy kiểm tra lại các phần và nơi nhận.")
+    return redirect("plans:edit", plan.pk)
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
+    form = forms.AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Hãy chọn tệp cần đính kèm.")
+        return redirect("plans:detail", plan.pk)
+    try:
+        document_services.attachment_add(plan=plan, actor=request.user, upload=form.cleaned_data["file"])
+    except NotAllowedError as error:
+        raise PermissionDenied(str(error)) from error
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Đã đính kèm tệp.")
+    return redirect(request.POST.get("next") or reverse("plans:detail", args=[plan.pk]))
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = selectors.attachment_get_for_user(user=request.user, attachment_id=attachment_id)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
 
 
 @login_required
@@ -267,7 +320,18 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
             messages.success(request, "Đã lưu dự thảo.")
             return redirect("plans:detail", plan.pk)
     rows = list(zip(formset.forms, recipients + [None] * (len(formset.forms) - len(recipients)), strict=False))
-    return render(request, "workflow/plan_edit.html", {"plan": plan, "form": form, "formset": formset, "rows": rows})
+    context = {
+        "plan": plan,
+        "form": form,
+        "formset": formset,
+        "rows": rows,
+        "recognition": selectors.plan_recognition(plan=plan),
+        "tasks": plan.tasks.select_related("lead_unit"),
+        "attachments": selectors.plan_attachments(plan=plan),
+        "reimport_form": forms.ReimportForm(),
+        "attachment_form": forms.AttachmentForm(),
+    }
+    return render(request, "workflow/plan_edit.html", context)
 
 
 @login_required
@@ -288,6 +352,8 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "can_correct": plan.state == Plan.State.IN_EXECUTION
         and has_unit_permission(request.user, UnitPermission.REGISTER, plan.issuer),
         "withdraw_form": forms.WithdrawForm(),
+        "attachments": selectors.plan_attachments(plan=plan),
+        "tasks_of_plan": plan.tasks.select_related("lead_unit"),
         "add_form": forms.RecipientAddForm(units=selectors.units_for_correction(plan=plan)),
     }
     if not is_issuer:
