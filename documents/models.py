@@ -204,6 +204,10 @@ class Plan(models.Model):
     signer_name = models.CharField(_("người ký"), max_length=120, blank=True)
     schedule_start = models.DateField(_("thực hiện từ ngày"), null=True, blank=True)
     schedule_end = models.DateField(_("thực hiện đến ngày"), null=True, blank=True)
+    deadline_overrides = models.JSONField(
+        _("thời hạn riêng của kế hoạch"), default=dict, blank=True,
+        help_text=_("Ghi đè thời hạn mặc định (settings.PLANFLOW_DEADLINES) cho riêng kế hoạch này."),
+    )
 
     number = models.PositiveIntegerField(_("số"), null=True, blank=True)
     register_year = models.PositiveSmallIntegerField(_("năm của sổ"), null=True, blank=True)
