@@ -205,7 +205,9 @@ class Plan(models.Model):
     schedule_start = models.DateField(_("thực hiện từ ngày"), null=True, blank=True)
     schedule_end = models.DateField(_("thực hiện đến ngày"), null=True, blank=True)
     deadline_overrides = models.JSONField(
-        _("thời hạn riêng của kế hoạch"), default=dict, blank=True,
+        _("thời hạn riêng của kế hoạch"),
+        default=dict,
+        blank=True,
         help_text=_("Ghi đè thời hạn mặc định (settings.PLANFLOW_DEADLINES) cho riêng kế hoạch này."),
     )
 
@@ -498,10 +500,32 @@ class Report(models.Model):
         return f"Báo cáo của {self.delivery.unit} ({self.get_decision_display()})"
 
 
-class PlanEvent(models.Model):
-    """One audit record per transition or change: who, when, from, to, comment.
+class AuditHead(models.Model):
+    """The last link of the audit chain: one row, locked while a record is appended.
 
-    Append-only; boards and timelines read these rows, never logs.
+    It holds the hash and number of the newest record, so that cutting records off
+    the end of the chain is detected too (`documents.audit.verify_chain`).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("đầu chuỗi nhật ký")
+        verbose_name_plural = _("đầu chuỗi nhật ký")
+
+    def __str__(self) -> str:
+        return f"#{self.last_sequence} {self.last_hash[:12]}"
+
+
+class PlanEvent(models.Model):
+    """One append-only audit record per transition or change: who, for whom, when, from, to, comment.
+
+    Boards and timelines read these rows, never logs. Records form one hash chain
+    (`sequence`, `prev_hash`, `hash`: SHA-256 over the record's content and the
+    previous record's hash), checked by `manage.py audit_verify`. Changes to the
+    directory (roles granted or taken back) are recorded here too, with no plan.
     """
 
     class Action(models.TextChoices):
@@ -522,9 +546,19 @@ class PlanEvent(models.Model):
         RETURN_REPORT = "return_report", _("Trả lại báo cáo")
         COMPLETE = "complete", _("Hoàn thành")
         WITHDRAW = "withdraw", _("Thu hồi")
+        ROLE_GRANT = "role_grant", _("Giao vai trò")
+        ROLE_REVOKE = "role_revoke", _("Thu hồi vai trò")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="events")
-    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client_address = models.GenericIPAddressField(_("địa chỉ máy"), null=True, blank=True)
+    sequence = models.PositiveBigIntegerField(_("số thứ tự"), unique=True, null=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

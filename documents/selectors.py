@@ -82,7 +82,7 @@ def plan_board_summary(*, plan: Plan) -> list[tuple[str, str, int]]:
 
 def plan_timeline(*, plan: Plan) -> QuerySet[PlanEvent]:
     """Every audit record of the plan, oldest first, with actor and unit loaded."""
-    return plan.events.select_related("actor", "delivery__unit").order_by("created_at", "id")
+    return plan.events.select_related("actor", "on_behalf_of", "delivery__unit").order_by("sequence")
 
 
 def deliveries_for_user(*, user: AbstractBaseUser, plan: Plan) -> QuerySet[Delivery]:

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from documents import permissions
+from documents import audit, permissions
 from documents.errors import DomainError, NotAllowedError, StateError
 from documents.models import (
+    AuditHead,
     Delivery,
     Membership,
     OutgoingRegister,
@@ -45,12 +46,42 @@ Action = PlanEvent.Action
 # --- directory -------------------------------------------------------------------
 
 
-def membership_grant(*, user: AbstractBaseUser, unit: Unit, role: str, title: str = "") -> Membership:
-    """Give `user` the `role` in `unit` and the unit permissions that go with it (idempotent)."""
+def membership_grant(
+    *, user: AbstractBaseUser, unit: Unit, role: str, title: str = "", actor: AbstractBaseUser | None = None
+) -> Membership:
+    """Give `user` the `role` in `unit` and the unit permissions that go with it (idempotent).
+
+    A new role is written to the audit chain; granting an existing role changes nothing.
+    """
     with transaction.atomic():
-        membership, _ = Membership.objects.get_or_create(user=user, unit=unit, role=role, defaults={"title": title})
+        membership, created = Membership.objects.get_or_create(
+            user=user, unit=unit, role=role, defaults={"title": title}
+        )
         permissions.grant_role(user=user, unit=unit, role=role)
+        if created:
+            _event(
+                plan=None,
+                unit=unit,
+                action=Action.ROLE_GRANT,
+                actor=actor,
+                data={"user": user.get_username(), "role": role},
+            )
     return membership
+
+
+def membership_revoke(*, membership: Membership, actor: AbstractBaseUser | None = None) -> None:
+    """Take a role back: the membership row and the unit permissions only it gave; audited."""
+    with transaction.atomic():
+        user, unit, role = membership.user, membership.unit, membership.role
+        membership.delete()
+        permissions.revoke_role(user=user, unit=unit, role=role)
+        _event(
+            plan=None,
+            unit=unit,
+            action=Action.ROLE_REVOKE,
+            actor=actor,
+            data={"user": user.get_username(), "role": role},
+        )
 
 
 # --- events ------------------------------------------------------------------------
@@ -58,25 +89,44 @@ def membership_grant(*, user: AbstractBaseUser, unit: Unit, role: str, title: st
 
 def _event(
     *,
-    plan: Plan,
+    plan: Plan | None,
     action: str,
     actor: AbstractBaseUser | None,
     from_state: str = "",
     to_state: str = "",
     comment: str = "",
     delivery: Delivery | None = None,
+    unit: Unit | None = None,
     data: dict | None = None,
 ) -> PlanEvent:
-    return PlanEvent.objects.create(
+    """Append one audit record to the chain (call inside the transaction of the change).
+
+    The chain head row is locked until the transaction ends, so records are linked
+    in commit order; the client address and "on behalf of" come from `audit.current_context()`.
+    """
+    context = audit.current_context()
+    head = AuditHead.objects.select_for_update().get(pk=1)
+    event = PlanEvent(
         plan=plan,
         delivery=delivery,
+        unit=unit,
         actor=actor,
+        on_behalf_of_id=context.get("on_behalf_of_id"),
+        client_address=context.get("client_address"),
         action=action,
         from_state=from_state,
         to_state=to_state,
         comment=comment,
         data=data or {},
+        created_at=timezone.now(),
+        sequence=head.last_sequence + 1,
+        prev_hash=head.last_hash,
     )
+    event.hash = audit.link_hash(event.prev_hash, event)
+    event.save(force_insert=True)
+    head.last_sequence, head.last_hash = event.sequence, event.hash
+    head.save(update_fields=["last_sequence", "last_hash"])
+    return event
 
 
 def _lock_plan(plan: Plan) -> Plan:

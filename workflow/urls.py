@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:plan_id>/attachments/", views.attachment_add, name="attachment_add"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("<int:plan_id>/withdraw/", views.plan_withdraw, name="withdraw"),
+    path("<int:plan_id>/audit.csv", views.plan_audit_csv, name="audit_csv"),
     path("<int:plan_id>/recipients/add/", views.recipient_add, name="recipient_add"),
     path("<int:plan_id>/recipients/<int:delivery_id>/remove/", views.recipient_remove, name="recipient_remove"),
     path("tasks/<int:task_id>/", views.task_open, name="task"),

@@ -10,7 +10,8 @@ from django.db import connection, connections
 
 from documents import services
 from documents.demo import PROVINCIAL_COMMITTEE, demo_unit
-from documents.models import OutgoingRegister, Plan
+from documents.audit import verify_chain
+from documents.models import OutgoingRegister, Plan, PlanEvent
 
 
 def _approved_plan(issuer, drafter) -> Plan:
@@ -85,3 +86,6 @@ def test_two_clerks_registering_at_the_same_moment_get_different_numbers(demo, u
     numbers = sorted(Plan.objects.filter(pk__in=[p.pk for p in plans]).values_list("number", flat=True))
     assert numbers == [1, 2, 3, 4], connection.vendor
     assert OutgoingRegister.objects.get(unit=issuer, year=2019).last_number == 4
+    # and the audit records written by the concurrent transactions still form one unbroken chain
+    checked, broken = verify_chain()
+    assert broken is None and checked == PlanEvent.objects.count()
