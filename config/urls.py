@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Site
@@ -23,6 +24,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("plans/", include("workflow.urls")),
+    # The front door is the person's scoped plan list (login first), not viewflow's site index.
+    path("", RedirectView.as_view(pattern_name="plans:list", permanent=False)),
     path("", site.urls),
 ]
 

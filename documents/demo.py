@@ -88,6 +88,7 @@ def load_demo() -> dict[str, int]:
             area_kind=Unit.AreaKind.PROVINCE,
             area_name=PROVINCE,
             symbol="MTTQ-BTT",
+            signature_authority="TM. BAN THƯỜNG TRỰC",
             parent=None,
             aliases=["Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh Hải Dương"],
         )
@@ -120,6 +121,7 @@ def load_demo() -> dict[str, int]:
                 area_kind=kind,
                 area_name=name,
                 symbol="MTTQ-BTT",
+                signature_authority="TM. BAN THƯỜNG TRỰC",
                 parent=province_committee,
                 aliases=[],
             )

@@ -81,6 +81,10 @@ class Unit(models.Model):
         blank=True,
         help_text=_("Ký hiệu của cơ quan trong số ký hiệu văn bản, ví dụ MTTQ-BTT."),
     )
+    signature_authority = models.CharField(
+        _("thẩm quyền ký"), max_length=120, blank=True,
+        help_text=_("Dòng thẩm quyền trên chữ ký khi lãnh đạo ký thay mặt tập thể, ví dụ TM. BAN THƯỜNG TRỰC."),
+    )
     aliases = models.JSONField(
         _("tên gọi khác"),
         default=list,

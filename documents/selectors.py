@@ -171,3 +171,23 @@ def attachment_get_for_user(*, user: AbstractBaseUser, attachment_id: int):
     if attachment is None:
         raise Http404("Không tìm thấy tệp.")
     return attachment
+
+
+def last_return(*, plan: Plan) -> PlanEvent | None:
+    """The leader's latest "return" record of the plan (its comment tells the drafter what to fix)."""
+    return plan.events.filter(action=PlanEvent.Action.RETURN).select_related("actor").order_by("-sequence").first()
+
+
+def refused_awaiting_correction(*, plan: Plan) -> list[Delivery]:
+    """Deliveries refused as wrongly addressed whose unit is still on the recipients list.
+
+    Each carries `refusal_reason`, the comment of its refusal record.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    reason = PlanEvent.objects.filter(delivery_id=OuterRef("pk"), action=PlanEvent.Action.REFUSE).order_by("-sequence")
+    return list(
+        plan.deliveries.filter(state=Delivery.State.REFUSED, recipient__removed_at__isnull=True)
+        .select_related("unit")
+        .annotate(refusal_reason=Subquery(reason.values("comment")[:1]))
+    )

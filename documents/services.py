@@ -471,7 +471,23 @@ def plan_approve(*, plan: Plan, actor: AbstractBaseUser, comment: str = "") -> P
         plan = _lock_plan(plan)
         _require(actor, UnitPermission.APPROVE, plan.issuer, "Chỉ lãnh đạo đơn vị ban hành mới duyệt được.")
         _require_state(plan, [Plan.State.PENDING_APPROVAL], "Kế hoạch không ở bước chờ duyệt")
+        if not plan.signer_name:
+            _sign_as(plan, actor)
         return _transition(plan, Plan.State.APPROVED, Action.APPROVE, actor, comment)
+
+
+def _sign_as(plan: Plan, leader: AbstractBaseUser) -> None:
+    """The approving leader signs a plan whose text names no signer (Nghị định 30/2020, Phụ lục I, ô 7).
+
+    Authority "TM. …" comes from the issuing unit; the title from the leader's
+    membership ("Phó Chủ tịch"), written in capitals as the signature block does.
+    """
+    membership = Membership.objects.filter(user=leader, unit=plan.issuer, role=Membership.Role.LEADER).first()
+    title = (membership.title if membership else "").upper()
+    plan.signer_authority = plan.issuer.signature_authority
+    plan.signer_title = " / ".join(part for part in (plan.issuer.signature_authority, title) if part)
+    plan.signer_name = leader.get_full_name() or leader.get_username()
+    plan.save(update_fields=["signer_authority", "signer_title", "signer_name", "updated_at"])
 
 
 def plan_reject(*, plan: Plan, actor: AbstractBaseUser, comment: str) -> Plan:

@@ -49,31 +49,40 @@ class PlanFlow(flow.Flow):
     process_class = PlanProcess
     process_title = _("Kế hoạch")
     process_description = _("Soạn, duyệt, vào sổ, phát hành và theo dõi thực hiện kế hoạch")
+    process_summary_template = _('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}')
     # PostgreSQL: the process row is locked for the whole step (joins need it).
     # SQLite ignores FOR UPDATE; there BEGIN IMMEDIATE (settings) serialises writers.
     lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
 
-    start = flow.StartHandle(this.start_process).Next(this.submit)
+    start = flow.StartHandle(this.start_process).Annotation(title=_("Tạo dự thảo")).Next(this.submit)
 
     submit = (
         UnitView(views.SubmitView.as_view(), permission=UnitPermission.DRAFT, unit_of=_issuer_of)
-        .Annotation(title=_("Trình duyệt kế hoạch"))
+        .Annotation(
+            title=_("Trình duyệt kế hoạch"),
+            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+        )
         .Assign(lambda activation: activation.process.plan.drafter)
         .Next(this.check_submitted)
     )
     check_submitted = (
         flow.Switch()
+        .Annotation(title=_("Đã trình hay đã thu hồi?"))
         .Case(this.approve, _plan_state(Plan.State.PENDING_APPROVAL))
         .Case(this.withdrawn, _plan_state(Plan.State.WITHDRAWN))
     )
 
     approve = (
         UnitView(views.ApproveView.as_view(), permission=UnitPermission.APPROVE, unit_of=_issuer_of)
-        .Annotation(title=_("Duyệt kế hoạch"))
+        .Annotation(
+            title=_("Duyệt kế hoạch"),
+            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+        )
         .Next(this.check_approved)
     )
     check_approved = (
         flow.Switch()
+        .Annotation(title=_("Ý kiến của lãnh đạo"))
         .Case(this.register, _plan_state(Plan.State.APPROVED))
         .Case(this.submit, _plan_state(Plan.State.RETURNED))
         .Case(this.rejected, _plan_state(Plan.State.REJECTED))
@@ -82,27 +91,37 @@ class PlanFlow(flow.Flow):
 
     register = (
         UnitView(views.RegisterView.as_view(), permission=UnitPermission.REGISTER, unit_of=_issuer_of)
-        .Annotation(title=_("Vào sổ, cấp số"))
+        .Annotation(
+            title=_("Vào sổ, cấp số"),
+            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+        )
         .Next(this.check_registered)
     )
     check_registered = (
         flow.Switch()
+        .Annotation(title=_("Đã vào sổ hay đã thu hồi?"))
         .Case(this.dispatch, _plan_state(Plan.State.REGISTERED))
         .Case(this.withdrawn, _plan_state(Plan.State.WITHDRAWN))
     )
 
     dispatch = (
         UnitView(views.DispatchView.as_view(), permission=UnitPermission.REGISTER, unit_of=_issuer_of)
-        .Annotation(title=_("Phát hành"))
+        .Annotation(
+            title=_("Phát hành"),
+            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+        )
         .Next(this.check_dispatched)
     )
     check_dispatched = (
         flow.Switch()
+        .Annotation(title=_("Đã phát hành hay đã thu hồi?"))
         .Case(this.split_deliveries, _plan_state(Plan.State.IN_EXECUTION))
         .Case(this.withdrawn, _plan_state(Plan.State.WITHDRAWN))
     )
 
-    split_deliveries = DeliverySplit(this.open_deliveries).Next(this.acknowledge)
+    split_deliveries = (
+        DeliverySplit(this.open_deliveries).Annotation(title=_("Gửi tới từng đơn vị nhận")).Next(this.acknowledge)
+    )
 
     acknowledge = (
         DeliveryView(
@@ -110,11 +129,15 @@ class PlanFlow(flow.Flow):
             permission=UnitPermission.RECEIVE,
             unit_of_delivery=_units_of_deliveries,
         )
-        .Annotation(title=_("Tiếp nhận kế hoạch"))
+        .Annotation(
+            title=_("Tiếp nhận kế hoạch"),
+            summary_template=_("{{ task.data.unit }} – {{ process.plan.number_symbol }} – {{ process.plan.title }}"),
+        )
         .Next(this.check_acknowledged, task_data=branch_data)
     )
     check_acknowledged = (
         flow.If(_delivery_state(Delivery.State.ACKNOWLEDGED, requires_report=True))
+        .Annotation(title=_("Phải báo cáo?"))
         .Then(this.report, task_data=branch_data)
         .Else(this.join_deliveries)
     )
@@ -125,33 +148,41 @@ class PlanFlow(flow.Flow):
             permission=UnitPermission.RECEIVE,
             unit_of_delivery=_units_of_deliveries,
         )
-        .Annotation(title=_("Báo cáo kết quả"))
+        .Annotation(
+            title=_("Báo cáo kết quả"),
+            summary_template=_("{{ task.data.unit }} – {{ process.plan.number_symbol }} – {{ process.plan.title }}"),
+        )
         .Next(this.check_reported, task_data=branch_data)
     )
     check_reported = (
         flow.If(_delivery_state(Delivery.State.REPORTED))
+        .Annotation(title=_("Đã báo cáo?"))
         .Then(this.review, task_data=branch_data)
         .Else(this.join_deliveries)
     )
 
     review = (
         UnitView(views.ReviewView.as_view(), permission=UnitPermission.REVIEW, unit_of=_issuer_of)
-        .Annotation(title=_("Xem xét báo cáo"))
+        .Annotation(
+            title=_("Xem xét báo cáo"),
+            summary_template=_("{{ task.data.unit }} – {{ process.plan.number_symbol }} – {{ process.plan.title }}"),
+        )
         .Next(this.check_reviewed, task_data=branch_data)
     )
     check_reviewed = (
         flow.If(_delivery_state(Delivery.State.RETURNED))
+        .Annotation(title=_("Kết luận về báo cáo"))
         .Then(this.report, task_data=branch_data)
         .Else(this.join_deliveries)
     )
 
-    join_deliveries = flow.Join().Next(this.check_completed)
+    join_deliveries = flow.Join().Annotation(title=_("Mọi đơn vị đã xong")).Next(this.check_completed)
     check_completed = flow.If(_plan_state(Plan.State.IN_EXECUTION)).Then(this.complete).Else(this.withdrawn)
-    complete = flow.Function(this.complete_plan).Next(this.completed)
+    complete = flow.Function(this.complete_plan).Annotation(title=_("Hoàn thành kế hoạch")).Next(this.completed)
 
-    completed = flow.End()
-    rejected = flow.End()
-    withdrawn = flow.End()
+    completed = flow.End().Annotation(title=_("Hoàn thành"))
+    rejected = flow.End().Annotation(title=_("Không duyệt"))
+    withdrawn = flow.End().Annotation(title=_("Đã thu hồi"))
 
     def has_view_permission(self, user, obj=None) -> bool:
         """Members of any unit may open the flow's pages; a process only when its plan is visible."""

@@ -9,6 +9,10 @@ from django.utils import timezone
 from documents.models import Purpose, Unit, Urgency
 from workflow.models import Decision
 
+# Dates are read and shown as dd/mm/yyyy, as Vietnamese offices write them.
+DATE_INPUTS = ["%d/%m/%Y", "%Y-%m-%d"]
+DATE_WIDGET = forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"})
+
 
 class SubmitForm(forms.Form):
     comment = forms.CharField(label="Ghi chú gửi lãnh đạo", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -33,7 +37,8 @@ class DecisionForm(forms.Form):
 class RegisterForm(forms.Form):
     issue_date = forms.DateField(
         label="Ngày ban hành",
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        input_formats=DATE_INPUTS,
+        widget=DATE_WIDGET,
         help_text="dd/mm/yyyy; để trống là hôm nay.",
         required=False,
     )
@@ -124,8 +129,10 @@ class PlanEditForm(forms.Form):
         label="Các phần (mỗi dòng một đề mục)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     body = forms.CharField(label="Nội dung", required=False, widget=forms.Textarea(attrs={"rows": 14}))
-    schedule_start = forms.DateField(label="Thực hiện từ ngày", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"])
-    schedule_end = forms.DateField(label="Đến ngày", required=False, input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+    schedule_start = forms.DateField(
+        label="Thực hiện từ ngày", required=False, input_formats=DATE_INPUTS, widget=DATE_WIDGET
+    )
+    schedule_end = forms.DateField(label="Đến ngày", required=False, input_formats=DATE_INPUTS, widget=DATE_WIDGET)
     urgency = forms.ChoiceField(label="Độ khẩn", choices=Urgency.choices, required=False)
 
     def cleaned_lists(self) -> dict:
@@ -136,14 +143,25 @@ class PlanEditForm(forms.Form):
 
 
 class RecipientRowForm(forms.Form):
-    phrase = forms.CharField(widget=forms.HiddenInput)
+    """One Nơi nhận row; a new row (no phrase yet) takes its unit's name as the phrase."""
+
+    phrase = forms.CharField(widget=forms.HiddenInput, required=False)
     unit = forms.ModelChoiceField(label="Đơn vị", queryset=Unit.objects.filter(is_active=True), required=False)
-    purpose = forms.ChoiceField(label="Mục đích", choices=Purpose.choices)
+    purpose = forms.ChoiceField(label="Mục đích", choices=Purpose.choices, initial=Purpose.IMPLEMENT)
     requires_report = forms.BooleanField(label="Phải báo cáo", required=False)
     keep = forms.BooleanField(label="Giữ", required=False, initial=True)
 
+    def clean(self):
+        data = super().clean()
+        if not data.get("phrase"):
+            if data.get("unit"):
+                data["phrase"] = data["unit"].name
+            elif data.get("keep") and self.has_changed():
+                self.add_error("unit", "Hãy chọn đơn vị cho dòng mới.")
+        return data
 
-RecipientFormSet = forms.formset_factory(RecipientRowForm, extra=0)
+
+RecipientFormSet = forms.formset_factory(RecipientRowForm, extra=1)
 
 
 class RecipientAddForm(forms.Form):

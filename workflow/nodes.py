@@ -21,6 +21,8 @@ from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Edge, Node
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.flow import mixins as flow_mixins
+from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
@@ -29,8 +31,9 @@ from documents.models import Unit
 
 
 def branch_data(activation: Activation) -> dict:
-    """Carry the branch's delivery id from one node of a branch to the next."""
-    return {"delivery_id": activation.task.data["delivery_id"]}
+    """Carry the branch's delivery id (and its unit's name, for task lists) from one node to the next."""
+    data = activation.task.data
+    return {"delivery_id": data["delivery_id"], "unit": data.get("unit", "")}
 
 
 class UnitView(flow.View):
@@ -80,7 +83,7 @@ class DeliverySplitActivation(Activation):
         yield from self.flow_task.create_branches(split_task=self.task, delivery_ids=delivery_ids)
 
 
-class DeliverySplit(Node):
+class DeliverySplit(flow_mixins.NodeDetailMixin, Node):
     """Parallel split with one branch per delivery; `deliveries(activation)` gives their ids.
 
     Branch tokens are `<split token>/<split task id>_<delivery id>`, the shape
@@ -88,6 +91,9 @@ class DeliverySplit(Node):
     """
 
     activation_class = DeliverySplitActivation
+    # viewflow's pages link every task to its node's detail page: give ours one.
+    index_view_class = flow_views.IndexTaskView
+    detail_view_class = flow_views.DetailTaskView
     task_type = "PARALLEL_GATEWAY"
     bpmn_element = "parallelGateway"
     shape = {
@@ -126,6 +132,7 @@ class DeliverySplit(Node):
         node: UnitView = self._next
         task_class = self.flow_class.task_class
         unit_ids = node.unit_ids_for_deliveries(delivery_ids)
+        unit_names = dict(Unit.objects.filter(pk__in=set(unit_ids.values())).values_list("pk", "name"))
         unit_type = ContentType.objects.get_for_model(Unit, for_concrete_model=False)
         created = now()
         tasks = task_class._default_manager.bulk_create(
@@ -135,7 +142,7 @@ class DeliverySplit(Node):
                 flow_task_type=node.task_type,
                 status=STATUS.NEW,
                 token=Token(f"{split_task.token}/{split_task.pk}_{delivery_id}"),
-                data={"delivery_id": delivery_id},
+                data={"delivery_id": delivery_id, "unit": unit_names[unit_ids[delivery_id]]},
                 owner_permission=node._owner_permission,
                 owner_permission_content_type=unit_type,
                 owner_permission_obj_pk=str(unit_ids[delivery_id]),

@@ -59,10 +59,17 @@ class PlanTaskView(
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["plan"] = self.plan
+        context["submit_label"] = self.submit_label
         delivery_id = (self.request.activation.task.data or {}).get("delivery_id")
         if delivery_id:
             context["delivery"] = self.plan.deliveries.select_related("unit").get(pk=delivery_id)
         return context
+
+    def form_invalid(self, form):
+        # 422 so that Turbo (viewflow's frontend) shows the form again with its errors.
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
 
     def form_valid(self, form):
         try:
@@ -78,11 +85,13 @@ class PlanTaskView(
         raise NotImplementedError
 
     success_message = "Đã xử lý."
+    submit_label = "Ghi nhận"
 
 
 class SubmitView(PlanTaskView):
     form_class = forms.SubmitForm
     success_message = "Đã trình lãnh đạo duyệt."
+    submit_label = "Trình lãnh đạo duyệt"
 
     def perform(self, data: dict) -> None:
         flow_services.submit(activation=self.request.activation, actor=self.request.user, comment=data["comment"])
@@ -91,6 +100,7 @@ class SubmitView(PlanTaskView):
 class ApproveView(PlanTaskView):
     form_class = forms.DecisionForm
     success_message = "Đã ghi nhận ý kiến của lãnh đạo."
+    submit_label = "Ghi ý kiến"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -109,6 +119,7 @@ class ApproveView(PlanTaskView):
 class RegisterView(PlanTaskView):
     form_class = forms.RegisterForm
     success_message = "Đã vào sổ và cấp số."
+    submit_label = "Vào sổ và cấp số"
 
     def perform(self, data: dict) -> None:
         flow_services.register(
@@ -122,6 +133,7 @@ class RegisterView(PlanTaskView):
 class DispatchView(PlanTaskView):
     form_class = forms.DispatchForm
     success_message = "Đã phát hành tới các đơn vị nhận."
+    submit_label = "Phát hành"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -135,6 +147,7 @@ class DispatchView(PlanTaskView):
 class AcknowledgeView(PlanTaskView):
     form_class = forms.AcknowledgeForm
     success_message = "Đã xử lý văn bản đến."
+    submit_label = "Ghi nhận"
 
     def perform(self, data: dict) -> None:
         flow_services.acknowledge(
@@ -146,8 +159,16 @@ class AcknowledgeView(PlanTaskView):
 
 
 class ReportView(PlanTaskView):
+    """The unit's report; after a return, the form starts from the text that was returned."""
+
     form_class = forms.ReportForm
     success_message = "Đã gửi báo cáo."
+    submit_label = "Gửi báo cáo"
+
+    def get_initial(self) -> dict:
+        delivery = self.plan.deliveries.get(pk=self.request.activation.task.data["delivery_id"])
+        previous = delivery.reports.order_by("-submitted_at").first()
+        return {"text": previous.text} if previous else {}
 
     def perform(self, data: dict) -> None:
         flow_services.report(
@@ -161,6 +182,7 @@ class ReportView(PlanTaskView):
 class ReviewView(PlanTaskView):
     form_class = forms.ReviewForm
     success_message = "Đã xem xét báo cáo."
+    submit_label = "Ghi kết luận"
 
     def perform(self, data: dict) -> None:
         flow_services.review(
@@ -329,6 +351,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         "formset": formset,
         "rows": rows,
         "recognition": selectors.plan_recognition(plan=plan),
+        "last_return": selectors.last_return(plan=plan) if plan.state == Plan.State.RETURNED else None,
         "tasks": plan.tasks.select_related("lead_unit"),
         "attachments": selectors.plan_attachments(plan=plan),
         "reimport_form": forms.ReimportForm(),
@@ -357,8 +380,10 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "withdraw_form": forms.WithdrawForm(),
         "attachments": selectors.plan_attachments(plan=plan),
         "tasks_of_plan": plan.tasks.select_related("lead_unit"),
+        "last_return": selectors.last_return(plan=plan) if plan.state == Plan.State.RETURNED else None,
         "add_form": forms.RecipientAddForm(units=selectors.units_for_correction(plan=plan)),
     }
+    context["refused_pending"] = selectors.refused_awaiting_correction(plan=plan) if context["can_correct"] else []
     if not is_issuer:
         context["board"] = [row for row in selectors.plan_board(plan=plan) if row.delivery in context["my_deliveries"]]
     return render(request, "workflow/plan_detail.html", context)

@@ -105,6 +105,9 @@ def test_seed_plan_goes_from_draft_to_completion_over_http(client_of, seed_text)
     assert saved.status_code == 302, saved.content.decode()[:3000]
     act(drafter, plan, PlanFlow.submit, {"comment": "Đã bổ sung."})
     act(leader, plan, PlanFlow.approve, {"decision": "approve", "comment": ""})
+    plan.refresh_from_db()
+    # the seed names no signer: the approving leader signs for the standing committee
+    assert (plan.signer_title, plan.signer_name) == ("TM. BAN THƯỜNG TRỰC / PHÓ CHỦ TỊCH", "Trần Văn Hùng")
 
     # the clerk registers: the first number of the register of that year, with a leading zero
     act(clerk, plan, PlanFlow.register, {"issue_date": "10/12/2019", "place": "Hải Dương"})
@@ -307,3 +310,19 @@ def test_recipient_units_find_the_plan_in_their_queue_and_others_do_not(client_o
         assert response.redirect_chain[-1][0] == reverse("plans:list")
         assert plan.title in response.content.decode()
         assert "Thực hiện nhiệm vụ" not in client_of("cb-tp-hai-duong").get(reverse(name), follow=True).content.decode()
+
+
+def test_every_task_page_of_a_dispatched_plan_opens_and_lists_say_which_plan(client_of, seed_plan, advance):
+    plan = advance(seed_plan, through="dispatch")
+    leader = client_of("lanhdao")
+
+    for task in plan.process.task_set.all():
+        url = reverse(f"plan:{task.flow_task.name}:detail", args=[plan.process.pk, task.pk])
+        assert leader.get(url).status_code == 200, task.flow_task.name
+
+    queue = client_of("cb-gia-loc").get(reverse("plan:queue")).content.decode()
+    assert "Ban Thường trực Ủy ban MTTQ huyện Gia Lộc – 01/KH-MTTQ-BTT – Thực hiện nhiệm vụ" in queue
+    delivery = plan.deliveries.get(unit__code="mttq-gia-loc")
+    task = flow.open_task(plan=plan, node=PlanFlow.acknowledge, delivery=delivery)
+    form = client_of("cb-gia-loc").get(client_of("cb-gia-loc").post(reverse("plans:task", args=[task.pk]))["Location"])
+    assert "Ghi nhận</span>" in form.content.decode()
