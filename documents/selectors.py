@@ -10,13 +10,17 @@ A single fetch for a person who may not see the plan raises Http404.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
-from documents.models import Delivery, Membership, Plan, PlanEvent, Report, Unit
+from documents.models import Delivery, Membership, Plan, PlanEvent, Recipient, Report, Unit
 
 
 def unit_ids_of(user: AbstractBaseUser, *roles: str) -> QuerySet:
@@ -190,4 +194,297 @@ def refused_awaiting_correction(*, plan: Plan) -> list[Delivery]:
         plan.deliveries.filter(state=Delivery.State.REFUSED, recipient__removed_at__isnull=True)
         .select_related("unit")
         .annotate(refusal_reason=Subquery(reason.values("comment")[:1]))
+    )
+
+
+# --- the plan list: filters and search --------------------------------------------------
+
+
+def _open_delivery_q(prefix: str = "") -> Q:
+    """Deliveries still waiting on someone: not closed in the sense of `Delivery.is_closed`."""
+    return ~Q(**{f"{prefix}state__in": Delivery.CLOSED_STATES}) & ~Q(
+        **{f"{prefix}state": Delivery.State.ACKNOWLEDGED, f"{prefix}requires_report": False}
+    )
+
+
+def overdue_delivery_q(*, today: date) -> Q:
+    """Deliveries overdue on `today`: not closed, of a plan in execution whose schedule ended before today.
+
+    A stand-in until the notifications app gives each obligation its own due time.
+    """
+    return _open_delivery_q() & Q(plan__state=Plan.State.IN_EXECUTION, plan__schedule_end__lt=today)
+
+
+def plan_search(
+    *,
+    user: AbstractBaseUser,
+    q: str = "",
+    state: str = "",
+    issuer_id: int | None = None,
+    recipient_unit_id: int | None = None,
+    year: int | None = None,
+    overdue: bool = False,
+    today: date | None = None,
+) -> QuerySet[Plan]:
+    """The plans `user` may see, filtered, newest first; each carries `is_overdue`.
+
+    `recipient_unit_id` matches every plan ever addressed to the unit (a unit removed from
+    the recipients after refusing still finds it). `year` is the issue year, or the year the
+    draft was created when the plan has no issue date yet. `q` ignores case, diacritics and
+    tone placement ("thanh ha" finds "Thanh Hà", "Ủy" finds "Uỷ"): every word of it must
+    start a word of the title, the number, the issuer's name or a recipient's name or phrase.
+    """
+    today = today or timezone.localdate()
+    plans = plan_list_for_user(user=user)
+    if state:
+        plans = plans.filter(state=state)
+    if issuer_id:
+        plans = plans.filter(issuer_id=issuer_id)
+    if recipient_unit_id:
+        plans = plans.filter(Exists(Recipient.objects.filter(plan_id=OuterRef("pk"), unit_id=recipient_unit_id)))
+    if year:
+        plans = plans.filter(Q(issue_date__year=year) | Q(issue_date__isnull=True, created_at__year=year))
+    plans = plans.annotate(
+        is_overdue=Exists(Delivery.objects.filter(overdue_delivery_q(today=today), plan_id=OuterRef("pk")))
+    )
+    if overdue:
+        plans = plans.filter(is_overdue=True)
+    if q.strip():
+        plans = plans.filter(pk__in=_plan_ids_matching(plans, q))
+    return plans
+
+
+def _plan_ids_matching(plans: QuerySet[Plan], q: str) -> list[int]:
+    """Ids of `plans` whose folded text has every folded word of `q` at the start of a word.
+
+    Trade-off: the folding (`documents.recognition.fold`: NFC, one tone placement, no
+    diacritics) runs in Python, over the candidates the other filters left (two queries,
+    a few short columns per plan), because neither SQLite nor PostgreSQL without the
+    `unaccent` extension folds Vietnamese in SQL. This is bounded by what one person may
+    see; when that grows to tens of thousands of plans, store the folded text in an
+    indexed `Plan.search_key` column written by the services (and trigram-index it on
+    PostgreSQL), and filter with `search_key__contains` instead.
+    """
+    from documents.recognition import fold
+
+    words = [re.compile(r"(?<![0-9a-z])" + re.escape(word)) for word in fold(q).split()]
+    texts: dict[int, list[str]] = {}
+    for pk, title, number_symbol, issuer_name, issuer_short in plans.values_list(
+        "pk", "title", "number_symbol", "issuer__name", "issuer__short_name"
+    ):
+        texts[pk] = [title, number_symbol, issuer_name, issuer_short]
+    recipients = Recipient.objects.filter(plan_id__in=plans.values("pk")).values_list("plan_id", "phrase", "unit__name")
+    for plan_id, phrase, unit_name in recipients:
+        if plan_id in texts:
+            texts[plan_id] += [phrase, unit_name or ""]
+    matching = []
+    for pk, parts in texts.items():
+        haystack = fold(" | ".join(part for part in parts if part))
+        if all(word.search(haystack) for word in words):
+            matching.append(pk)
+    return matching
+
+
+@dataclass
+class PlanFilterChoices:
+    """What the plan list's filters offer one person: only units and years of plans they may see."""
+
+    issuers: list[Unit]
+    recipient_units: list[Unit]
+    years: list[int]
+
+
+def plan_filter_choices(*, user: AbstractBaseUser) -> PlanFilterChoices:
+    """The issuing units, recipient units and years of the plans `user` may see (four queries)."""
+    visible = plan_list_for_user(user=user).values("pk")
+    issuers = list(Unit.objects.filter(plans__in=visible).distinct().order_by("name"))
+    recipient_units = list(
+        Unit.objects.filter(pk__in=Recipient.objects.filter(plan_id__in=visible).values("unit_id")).order_by("name")
+    )
+    plans = Plan.objects.filter(pk__in=visible)
+    years = {d.year for d in plans.dates("issue_date", "year")}
+    years |= {d.year for d in plans.filter(issue_date__isnull=True).datetimes("created_at", "year")}
+    return PlanFilterChoices(issuers=issuers, recipient_units=recipient_units, years=sorted(years, reverse=True))
+
+
+# --- the leaders' dashboard ----------------------------------------------------------------
+
+
+def _end_of_local_day(d: date) -> datetime:
+    """23:59:59 local time of `d`, the end of a date-only deadline."""
+    return datetime.combine(d, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+
+def same_day_acknowledge_due(delivery: Delivery) -> datetime:
+    """Due time of an acknowledgement without a working-day calendar: the end of the day it was sent."""
+    return _end_of_local_day(timezone.localtime(delivery.sent_at).date())
+
+
+@dataclass
+class UnitRate:
+    """A recipient unit's record on the plans of the leader's units: on time and late, per obligation."""
+
+    unit: Unit
+    acknowledged_on_time: int = 0
+    acknowledged_late: int = 0
+    reported_on_time: int = 0
+    reported_late: int = 0
+
+    @staticmethod
+    def _rate(on_time: int, late: int) -> int | None:
+        return round(100 * on_time / (on_time + late)) if on_time + late else None
+
+    @property
+    def acknowledge_rate(self) -> int | None:
+        """Percent of acknowledgements on time, None when nothing was due yet."""
+        return self._rate(self.acknowledged_on_time, self.acknowledged_late)
+
+    @property
+    def report_rate(self) -> int | None:
+        """Percent of reports on time, None when nothing was due yet."""
+        return self._rate(self.reported_on_time, self.reported_late)
+
+
+@dataclass
+class OverdueRow:
+    """An open obligation past its due time: the delivery, what is missing, since when."""
+
+    delivery: Delivery
+    what: str
+    due_at: datetime
+    days_late: int
+
+
+@dataclass
+class UnitSeries:
+    """On-time and late obligations of one unit per month (of arrival), aligned with `LeaderDashboard.months`."""
+
+    unit: Unit
+    on_time: list[int]
+    late: list[int]
+
+
+@dataclass
+class LeaderDashboard:
+    units: list[Unit]
+    plans_by_state: list[tuple[str, str, int]]
+    unit_rates: list[UnitRate]
+    overdue: list[OverdueRow]
+    months: list[date]
+    series: list[UnitSeries]
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    months, current = [], first.replace(day=1)
+    while current <= last:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def leader_dashboard(
+    *,
+    user: AbstractBaseUser,
+    months: int = 12,
+    now: datetime | None = None,
+    acknowledge_due: Callable[[Delivery], datetime] = same_day_acknowledge_due,
+    report_due: Callable[[date], datetime] = _end_of_local_day,
+) -> LeaderDashboard:
+    """What a leader watches over the plans of the units they lead, in four queries whatever their number.
+
+    - plans by state (those the leader may see);
+    - per recipient unit, acknowledgements and reports on time and late, over the deliveries
+      sent in the last `months` months: an acknowledgement is on time by `acknowledge_due`
+      (Nghị định 30/2020/NĐ-CP, Điều 21: the same working day; the caller passes the working-day
+      calendar, the default is the end of the calendar day it was sent); a report is on time when
+      its first version came by `report_due(plan.schedule_end)`. One still missing after its due
+      time counts as late; refused deliveries and those still within time count in neither;
+    - every obligation of a recipient unit past its due time (not limited to the window), most
+      late first: acknowledgements not given, reports not sent or not completed after a return;
+    - on-time and late obligations per unit and month of arrival, for the chart.
+    """
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    units = list(Unit.objects.filter(pk__in=unit_ids_of(user, Membership.Role.LEADER)).order_by("name"))
+    unit_ids = [u.pk for u in units]
+    counts = dict(
+        plan_list_for_user(user=user)
+        .filter(issuer_id__in=unit_ids)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    plans_by_state = [(state, str(label), counts[state]) for state, label in Plan.State.choices if state in counts]
+
+    first_report = Report.objects.filter(delivery_id=OuterRef("pk")).order_by("submitted_at").values("submitted_at")
+    deliveries = Delivery.objects.filter(plan__issuer_id__in=unit_ids).select_related("plan", "unit")
+    deliveries = deliveries.annotate(first_report_at=Subquery(first_report[:1]))
+    first_month = today.year * 12 + today.month - months  # months counted from year 0, January = 0
+    month_list = _month_starts(date(first_month // 12, first_month % 12 + 1, 1), today)
+    since = datetime.combine(month_list[0], time(0), tzinfo=timezone.get_current_timezone())
+
+    rates: dict[int, UnitRate] = {}
+    chart: dict[int, UnitSeries] = {}
+    index = {m: i for i, m in enumerate(month_list)}
+
+    def tally(delivery: Delivery, on_time: bool) -> None:
+        series = chart.setdefault(
+            delivery.unit_id, UnitSeries(delivery.unit, [0] * len(month_list), [0] * len(month_list))
+        )
+        i = index.get(timezone.localtime(delivery.sent_at).date().replace(day=1))
+        if i is not None:
+            (series.on_time if on_time else series.late)[i] += 1
+
+    for delivery in deliveries.filter(sent_at__gte=since).order_by("unit__name", "sent_at"):
+        rate = rates.setdefault(delivery.unit_id, UnitRate(delivery.unit))
+        ack_due = acknowledge_due(delivery)
+        if delivery.acknowledged_at is not None:
+            on_time = delivery.acknowledged_at <= ack_due
+        elif delivery.state == Delivery.State.SENT and now > ack_due:
+            on_time = False
+        else:
+            on_time = None
+        if on_time is not None:
+            rate.acknowledged_on_time += on_time
+            rate.acknowledged_late += not on_time
+            tally(delivery, on_time)
+        if delivery.requires_report and delivery.plan.schedule_end:
+            due = report_due(delivery.plan.schedule_end)
+            if delivery.first_report_at is not None:
+                on_time = delivery.first_report_at <= due
+            elif delivery.state in (Delivery.State.SENT, Delivery.State.ACKNOWLEDGED) and now > due:
+                on_time = False
+            else:
+                on_time = None
+            if on_time is not None:
+                rate.reported_on_time += on_time
+                rate.reported_late += not on_time
+                tally(delivery, on_time)
+
+    overdue = []
+    open_deliveries = deliveries.filter(_open_delivery_q(), plan__state=Plan.State.IN_EXECUTION)
+    for delivery in open_deliveries.order_by("sent_at", "id"):
+        if delivery.state == Delivery.State.SENT:
+            what, due = "Chưa tiếp nhận", acknowledge_due(delivery)
+        elif delivery.plan.schedule_end is None:
+            continue
+        elif delivery.state == Delivery.State.REPORTED:
+            continue  # the unit has done its part; the review is the issuer's obligation
+        else:
+            what, due = (
+                "Chưa báo cáo" if delivery.first_report_at is None else "Chưa bổ sung báo cáo",
+                report_due(delivery.plan.schedule_end),
+            )
+        if now > due:
+            overdue.append(OverdueRow(delivery, what, due, (today - timezone.localtime(due).date()).days))
+    overdue.sort(key=lambda row: (-row.days_late, row.delivery.unit.name))
+
+    return LeaderDashboard(
+        units=units,
+        plans_by_state=plans_by_state,
+        unit_rates=sorted(rates.values(), key=lambda r: r.unit.name),
+        overdue=overdue,
+        months=month_list,
+        series=sorted(chart.values(), key=lambda s: s.unit.name),
     )

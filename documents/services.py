@@ -105,6 +105,9 @@ def _event(
     in commit order; the client address and "on behalf of" come from `audit.current_context()`.
     """
     context = audit.current_context()
+    # The head row comes with migration 0004; a flushed database (manage.py flush) has none:
+    # start a new chain then. ignore_conflicts keeps two first writers from failing.
+    AuditHead.objects.bulk_create([AuditHead(pk=1)], ignore_conflicts=True)
     head = AuditHead.objects.select_for_update().get(pk=1)
     event = PlanEvent(
         plan=plan,

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from documents.models import Purpose, Unit, Urgency
+from documents.models import Plan, Purpose, Unit, Urgency
 from workflow.models import Decision
 
 # Dates are read and shown as dd/mm/yyyy, as Vietnamese offices write them.
@@ -192,3 +192,21 @@ class ReimportForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label="Tệp đính kèm (phụ lục, biểu mẫu)")
+
+
+class PlanFilterForm(forms.Form):
+    """The plan list's filters (GET); the choices are those of the plans the person may see."""
+
+    q = forms.CharField(label="Tìm", required=False, max_length=200)
+    state = forms.ChoiceField(label="Trạng thái", required=False)
+    issuer = forms.TypedChoiceField(label="Đơn vị ban hành", required=False, coerce=int, empty_value=None)
+    recipient = forms.TypedChoiceField(label="Đơn vị nhận", required=False, coerce=int, empty_value=None)
+    year = forms.TypedChoiceField(label="Năm", required=False, coerce=int, empty_value=None)
+    overdue = forms.BooleanField(label="Chỉ kế hoạch có đơn vị quá hạn", required=False)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", "Tất cả"), *Plan.State.choices]
+        self.fields["issuer"].choices = [("", "Tất cả"), *((u.pk, u.name) for u in choices.issuers)]
+        self.fields["recipient"].choices = [("", "Tất cả"), *((u.pk, u.name) for u in choices.recipient_units)]
+        self.fields["year"].choices = [("", "Tất cả"), *((y, str(y)) for y in choices.years)]

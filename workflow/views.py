@@ -14,13 +14,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views import generic
+from django.views import defaults, generic
 from django.views.decorators.http import require_POST
 from viewflow.views import FormLayoutMixin
 from viewflow.workflow.flow import FlowAppViewset
@@ -196,10 +197,34 @@ class ReviewView(PlanTaskView):
 # --- plan pages ------------------------------------------------------------------------
 
 
+PLANS_PER_PAGE = 50
+
+
 @login_required
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = selectors.plan_list_for_user(user=request.user)[:200]
-    return render(request, "workflow/plan_list.html", {"plans": plans})
+    """The plans the person may see, filtered (state, units, year, overdue), searched, 50 a page."""
+    form = forms.PlanFilterForm(request.GET or None, choices=selectors.plan_filter_choices(user=request.user))
+    data = form.cleaned_data if form.is_valid() else {}
+    plans = selectors.plan_search(
+        user=request.user,
+        q=data.get("q", ""),
+        state=data.get("state", ""),
+        issuer_id=data.get("issuer"),
+        recipient_unit_id=data.get("recipient"),
+        year=data.get("year"),
+        overdue=data.get("overdue", False),
+    )
+    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "plans": page.object_list,
+        "query": query.urlencode(),
+        "filtered": any(data.values()),
+    }
+    return render(request, "workflow/plan_list.html", context)
 
 
 def _drafting_units(user):
@@ -576,3 +601,22 @@ class PlanFlowViewset(FlowAppViewset):
     dashboard_view_class = ScopedDashboardView
     process_list_view_class = ScopedProcessListView
     task_list_view_class = ScopedTaskListView
+
+
+# --- error pages -----------------------------------------------------------------------
+# viewflow ships 403.html, 404.html and 500.html of its own (English, Material lock screen),
+# found before ours because `viewflow` comes first in INSTALLED_APPS: config/urls.py names
+# these handlers so that Django's default views render our Vietnamese pages instead.
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return defaults.permission_denied(request, exception, template_name="workflow/403.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return defaults.page_not_found(request, exception, template_name="workflow/404.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: a template that needs no context and no database (it may be what failed)."""
+    return defaults.server_error(request, template_name="workflow/500.html")

@@ -8,6 +8,7 @@ transport as the Celery broker.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from .deadlines import PLANFLOW_DEADLINES  # noqa: F401
 
@@ -143,7 +144,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # Longer than the longest countdown a task is given, so a task held by a
-    # worker that died is redelivered only after it could have run.
+    # worker that died is redelivered only after it could have run. Redis keeps
+    # a message with an ETA unacked at the worker until it runs: the longest
+    # countdowns are the e-mail retries (backoff capped at 30 min,
+    # PLANFLOW_EMAIL_DELIVERY) and an e-mail's lease (time limit + 60 s).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -156,11 +160,25 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# acks_late stays off by default: only tasks that are idempotent by data set it
+# (notifications.tasks: send_reminders_task, send_reminder_task, send_email_task,
+# send_digests_task),
+# with reject_on_worker_lost so a message whose worker died is delivered again.
+CELERY_TASK_ACKS_LATE = False
+# One beat. The sweep (every minute; expires before the next one) opens obligations,
+# sends the reminders due, requeues lost sends and fires viewflow's timers. The digest
+# goes at 07:00 local time (CELERY_TIMEZONE); expired after 6 h, the day's reminders
+# wait for the next digest rather than arrive in the evening.
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         "task": "notifications.tasks.sweep_deadlines_task",
         "schedule": 60.0,
         "options": {"expires": 50},
+    },
+    "send-digests": {
+        "task": "notifications.tasks.send_digests_task",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 6 * 3600},
     },
 }
 

@@ -81,3 +81,17 @@ def test_records_keep_the_client_address_and_the_csv_export_lists_them(client_of
     assert [r[4] for r in rows[1:]] == ["Tạo dự thảo", "Trình duyệt"]
     assert rows[2][9] == "10.1.2.3" and rows[2][10] == submitted.hash
     assert client_of("cb-gia-loc").get(reverse("plans:audit_csv", args=[seed_plan.pk])).status_code == 404
+
+
+def test_a_flushed_database_starts_a_new_chain(demo, user_of):
+    # given: what `manage.py flush` leaves (no records, and no chain head either)
+    PlanEvent.objects.all().delete()
+    AuditHead.objects.all().delete()
+
+    # when: an audited change happens
+    membership = Membership.objects.get(user__username="cb-gia-loc", role="officer")
+    services.membership_revoke(membership=membership, actor=user_of("lanhdao"))
+
+    # then: it is record number 1 of a valid chain
+    assert list(PlanEvent.objects.values_list("sequence", "action")) == [(1, "role_revoke")]
+    assert verify_chain() == (1, None)

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection, connections
 
 from documents import services
-from documents.demo import PROVINCIAL_COMMITTEE, demo_unit
 from documents.audit import verify_chain
+from documents.demo import PROVINCIAL_COMMITTEE, demo_unit
 from documents.models import OutgoingRegister, Plan, PlanEvent
 
 

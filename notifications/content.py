@@ -1,0 +1,199 @@
+"""The words of reminders: in-app titles, e-mail subjects and bodies, in Vietnamese.
+
+Subjects name the plan's number (or its title while it has none) and the deadline
+(issue 4, "Channels"). Bodies come from the templates under
+`templates/notifications/email/` (plain text and HTML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from documents.models import Plan
+from notifications.calendar import END_OF_DAY, to_local
+from notifications.models import DeadlineKind, Notification, Obligation, Reminder, Urge
+
+ACTIONS = {
+    DeadlineKind.APPROVE: "duyệt kế hoạch",
+    DeadlineKind.REGISTER: "vào sổ, phát hành kế hoạch",
+    DeadlineKind.ACKNOWLEDGE: "xác nhận đã nhận kế hoạch",
+    DeadlineKind.REPORT: "báo cáo kết quả thực hiện kế hoạch",
+    DeadlineKind.REVIEW: "xem xét báo cáo kết quả",
+}
+SHORT = {
+    DeadlineKind.APPROVE: "hạn duyệt",
+    DeadlineKind.REGISTER: "hạn phát hành",
+    DeadlineKind.ACKNOWLEDGE: "hạn tiếp nhận",
+    DeadlineKind.REPORT: "hạn báo cáo",
+    DeadlineKind.REVIEW: "hạn xem xét báo cáo",
+}
+
+
+def site_url(path: str) -> str:
+    """An absolute link for e-mails and calendars (`settings.PLANFLOW_SITE_URL`, default the dev server)."""
+    base = getattr(settings, "PLANFLOW_SITE_URL", "http://127.0.0.1:8000/")
+    return urljoin(base if base.endswith("/") else base + "/", path.lstrip("/"))
+
+
+def plan_label(plan: Plan) -> str:
+    """ "Kế hoạch số 01/KH-MTTQ-BTT", or the title while the plan has no number yet."""
+    if plan.number_symbol:
+        return f"Kế hoạch số {plan.number_symbol}"
+    title = plan.title if len(plan.title) <= 80 else plan.title[:79] + "…"
+    return f"Kế hoạch “{title}” (chưa có số)"
+
+
+def due_label(due_at: datetime | None) -> str:
+    """ "hết ngày 20/12/2019" for a date-only deadline, "10:30 ngày 20/12/2019" for a timed one."""
+    if due_at is None:
+        return "chưa có hạn"
+    local = to_local(due_at)
+    if local.time().replace(microsecond=0) == END_OF_DAY:
+        return f"hết ngày {local:%d/%m/%Y}"
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+
+
+def step_label(step: str, overdue_days: int) -> str:
+    if step.startswith("before-"):
+        return f"còn {step.removeprefix('before-')} ngày làm việc đến hạn"
+    if step == "due":
+        return "đến hạn"
+    if overdue_days:
+        return f"đã quá hạn {overdue_days} ngày làm việc"
+    return step
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one reminder says, in the app and by e-mail."""
+
+    level: str
+    title: str
+    body: str
+    url: str
+    subject: str
+    text: str
+    html: str
+
+
+def _plan_url(plan_id: int) -> str:
+    """The plan page: its "Việc cần làm" list holds the task for whoever may act on it."""
+    return reverse("plans:detail", args=[plan_id])
+
+
+def reminder_message(reminder: Reminder) -> Message:
+    """The message of a reminder of an obligation step, or of an urging."""
+    if reminder.urge_id:
+        return _urge_message(reminder, reminder.urge)
+    return _step_message(reminder, reminder.obligation)
+
+
+def _step_message(reminder: Reminder, obligation: Obligation) -> Message:
+    plan = obligation.plan
+    action = ACTIONS[obligation.kind]
+    when = step_label(reminder.step, reminder.overdue_days)
+    due = due_label(obligation.due_at)
+    level = Notification.Level.WARN if reminder.overdue_days else Notification.Level.REMIND
+    url = _plan_url(plan.pk)
+    unit = obligation.unit.short_name or obligation.unit.name
+    title = f"{plan_label(plan)}: {unit} – {action} – {when} ({due})"
+    body = (
+        f"{obligation.unit.name} cần {action}; {SHORT[obligation.kind]} {due}. "
+        f"Bạn nhận nhắc việc này vì là {reminder.reason}."
+    )
+    subject = f"[planflow] {plan_label(plan)} – {SHORT[obligation.kind]} {due} – {when} – {unit}"
+    context = {
+        "reminder": reminder,
+        "plan": plan,
+        "plan_label": plan_label(plan),
+        "unit": obligation.unit,
+        "action": action,
+        "when": when,
+        "due": due,
+        "overdue": reminder.overdue_days,
+        "reason": reminder.reason,
+        "url": site_url(url),
+        "person": reminder.recipient.get_full_name() or reminder.recipient.get_username(),
+    }
+    return Message(
+        level=level,
+        title=title[:300],
+        body=body,
+        url=url,
+        subject=_one_line(subject),
+        text=render_to_string("notifications/email/reminder.txt", context),
+        html=render_to_string("notifications/email/reminder.html", context),
+    )
+
+
+def _urge_message(reminder: Reminder, urge: Urge) -> Message:
+    plan = urge.plan
+    level_word = urge.get_level_display()
+    due = due_label(_urged_due(urge))
+    title = f"{level_word}: {plan_label(plan)} – {urge.unit.name}"
+    subject = f"[planflow] {level_word.upper()}: {plan_label(plan)} – {due}"
+    url = _plan_url(plan.pk)
+    context = {
+        "reminder": reminder,
+        "urge": urge,
+        "plan": plan,
+        "plan_label": plan_label(plan),
+        "unit": urge.unit,
+        "level_word": level_word,
+        "message": urge.message,
+        "actor": urge.actor.get_full_name() or urge.actor.get_username(),
+        "due": due,
+        "url": site_url(url),
+        "person": reminder.recipient.get_full_name() or reminder.recipient.get_username(),
+    }
+    return Message(
+        level=Notification.Level.WARN if urge.level == Urge.Level.WARN else Notification.Level.REMIND,
+        title=title[:300],
+        body=urge.message,
+        url=url,
+        subject=_one_line(subject),
+        text=render_to_string("notifications/email/urge.txt", context),
+        html=render_to_string("notifications/email/urge.html", context),
+    )
+
+
+def _urged_due(urge: Urge) -> datetime | None:
+    from workflow.services import OPEN_TASK_STATES
+
+    return (
+        Obligation.objects.filter(delivery_id=urge.delivery_id, task__status__in=OPEN_TASK_STATES)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
+def digest_message(person, reminders: list[Reminder], day) -> tuple[str, str, str]:
+    """(subject, text, html) of one person's daily digest."""
+    items = []
+    for reminder in reminders:
+        message = reminder_message(reminder)
+        items.append({"title": message.title, "body": message.body, "url": site_url(message.url)})
+    subject = f"[planflow] Tổng hợp nhắc việc ngày {day:%d/%m/%Y}: {len(items)} việc"
+    context = {"items": items, "day": day, "person": person.get_full_name() or person.get_username()}
+    return (
+        subject,
+        render_to_string("notifications/email/digest.txt", context),
+        render_to_string("notifications/email/digest.html", context),
+    )
+
+
+def message_id(kind: str, key: str) -> str:
+    """A Message-ID fixed by the row it belongs to, so a resent e-mail is recognisably the same one."""
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "planflow.local"
+    return f"<planflow.{kind}.{key}@{domain}>"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:400]

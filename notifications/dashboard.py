@@ -1,0 +1,114 @@
+"""The leaders' dashboard: plans by state, on-time rates per recipient unit, overdue list, chart.
+
+The numbers come from `documents.selectors.leader_dashboard`; this module only picks the
+due-time rules and lays the chart out as inline SVG (no JavaScript, no CDN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from documents import selectors
+from documents.models import Delivery, Membership
+from notifications import calendar
+from notifications.models import DeadlineKind
+
+
+def due_time_rules() -> dict:
+    """The working-day due times of acknowledgements and reports, for `selectors.leader_dashboard`.
+
+    Acknowledgement: Nghị định 30/2020/NĐ-CP, Điều 21 (the same working day); report: the
+    plan's end date moved to a working day (Bộ luật Dân sự 2015, Điều 148).
+    """
+    working = calendar.WorkingCalendar()  # one query for the admin's days off, shared by every row
+
+    def acknowledge_due(delivery: Delivery) -> datetime:
+        plan = delivery.plan
+        return calendar.due_for(
+            DeadlineKind.ACKNOWLEDGE,
+            delivery.sent_at,
+            urgency=plan.urgency,
+            overrides=plan.deadline_overrides,
+            calendar=working,
+        )
+
+    def report_due(end: date) -> datetime:
+        return calendar.report_due(end, calendar=working)
+
+    return {"acknowledge_due": acknowledge_due, "report_due": report_due}
+
+
+# --- the chart ---------------------------------------------------------------------------
+
+CHART_LEFT, CHART_STEP, CHART_BAR = 22, 26, 10
+CHART_BASE, CHART_TOP, CHART_HEIGHT = 52, 8, 66
+
+
+@dataclass
+class Bar:
+    x: int
+    y: float
+    height: float
+    kind: str  # "on-time" or "late"
+    title: str
+
+
+@dataclass
+class ChartRow:
+    """One unit's small chart: a pair of bars (on time, late) per month of arrival."""
+
+    unit_name: str
+    on_time: int
+    late: int
+    width: int  # of the drawing (viewBox); shown up to twice as wide, never wider than the screen
+    bars: list[Bar] = field(default_factory=list)
+    labels: list[tuple[int, str]] = field(default_factory=list)
+
+
+def chart_rows(dashboard: selectors.LeaderDashboard) -> tuple[list[ChartRow], int]:
+    """Lay out the series as bars on one scale (the largest month count of any unit); returns (rows, scale)."""
+    months = dashboard.months
+    scale = max([1, *(n for s in dashboard.series for n in (*s.on_time, *s.late))])
+    per_unit = (CHART_BASE - CHART_TOP) / scale
+    width = CHART_LEFT + CHART_STEP * len(months) + 4
+    labels = [(CHART_LEFT + CHART_STEP * i + CHART_BAR, m.strftime("%m/%y")) for i, m in enumerate(months)]
+    rows = []
+    for series in dashboard.series:
+        row = ChartRow(series.unit.name, sum(series.on_time), sum(series.late), width, labels=labels)
+        for i, month in enumerate(months):
+            x = CHART_LEFT + CHART_STEP * i + 2
+            for offset, kind, n, words in (
+                (0, "on-time", series.on_time[i], "đúng hạn"),
+                (CHART_BAR + 1, "late", series.late[i], "trễ hạn"),
+            ):
+                if n:
+                    height = n * per_unit
+                    title = f"{series.unit.name}, tháng {month:%m/%Y}: {n} việc {words}"
+                    row.bars.append(Bar(x + offset, CHART_BASE - height, height, kind, title))
+        rows.append(row)
+    return rows, scale
+
+
+@login_required
+def leader_dashboard(request: HttpRequest) -> HttpResponse:
+    """The dashboard of the units the person leads; other people get 403."""
+    if not selectors.unit_ids_of(request.user, Membership.Role.LEADER).exists():
+        raise PermissionDenied("Trang tổng hợp dành cho lãnh đạo đơn vị.")
+    dashboard = selectors.leader_dashboard(user=request.user, **due_time_rules())
+    rows, scale = chart_rows(dashboard)
+    context = {
+        "dashboard": dashboard,
+        "chart_rows": rows,
+        "chart_scale": scale,
+        "chart_base": CHART_BASE,
+        "chart_top": CHART_TOP,
+        "chart_height": CHART_HEIGHT,
+        "chart_bar": CHART_BAR,
+    }
+    return render(request, "workflow/dashboard.html", context)

@@ -1,0 +1,396 @@
+"""What the deadline sweep decides, computed without writing: shared by the sweep and the dry run.
+
+- `find_new_obligations`: the human tasks of `PlanFlow` that have no obligation yet, turned
+  into unsaved `Obligation` rows with their kind, responsible unit and due time.
+- `due_obligations`: the obligations whose next reminder is due (the partial index).
+- `decide`: for a batch of due obligations, which close (task done, delivery refused, plan
+  withdrawn), which step each of the others is at, who gets it and why, and when the next
+  step goes. It changes the objects in memory only; `services.sweep` saves them.
+
+Which node is which obligation (issue 4, "Deadlines"):
+
+| node | kind | responsible unit | due time from |
+|---|---|---|---|
+| approve | approve | issuer | the submission (the task's creation) |
+| register, dispatch | register | issuer | the approval (registering and issuing is one period) |
+| acknowledge | acknowledge | the delivery's unit | the arrival (`Delivery.sent_at`), the plan's urgency |
+| report | report | the delivery's unit | the latest end date of the unit's lead tasks, else the plan's end |
+| review | review | issuer | the arrival of the report (the task's creation) |
+
+`submit` is the drafter's own drafting: it has no due time and no obligation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from viewflow.workflow.models import Task
+
+from documents.models import Delivery, Membership, Plan, PlanEvent, PlanTask
+from notifications.calendar import DeadlinePolicy, WorkingCalendar, deadline_policy, due_for, report_due
+from notifications.models import DeadlineKind, Obligation
+from notifications.steps import Step, StepClock, escalation
+from workflow.flows import PlanFlow
+from workflow.services import OPEN_TASK_STATES
+
+logger = logging.getLogger(__name__)
+
+NODE_KINDS: dict[str, str] = {
+    "approve": DeadlineKind.APPROVE,
+    "register": DeadlineKind.REGISTER,
+    "dispatch": DeadlineKind.REGISTER,
+    "acknowledge": DeadlineKind.ACKNOWLEDGE,
+    "report": DeadlineKind.REPORT,
+    "review": DeadlineKind.REVIEW,
+}
+ISSUER_KINDS = frozenset({DeadlineKind.APPROVE, DeadlineKind.REGISTER, DeadlineKind.REVIEW})
+
+Role = Membership.Role
+ACTOR_ROLES: dict[str, tuple[str, ...]] = {
+    DeadlineKind.APPROVE: (Role.LEADER,),
+    DeadlineKind.REGISTER: (Role.CLERK,),
+    DeadlineKind.ACKNOWLEDGE: (Role.OFFICER, Role.CLERK),
+    DeadlineKind.REPORT: (Role.OFFICER, Role.CLERK),
+    DeadlineKind.REVIEW: (Role.DRAFTER,),
+}
+"""Who is told before anyone is late: the roles that act on the kind (leaders when the unit has none)."""
+
+RECONCILE_LOOKBACK = timedelta(minutes=15)
+"""Tasks created this recently are looked at again even below the cursor.
+
+Task ids come from a sequence, and a transaction that took id 100 may commit after one that
+took 101: a sweep that already moved its cursor past 101 would miss 100 for good. No web
+request or Celery task holds a transaction this long (the hard time limit is 5 minutes).
+"""
+
+
+def plan_nodes() -> list:
+    """The nodes of `PlanFlow` that open an obligation."""
+    return [getattr(PlanFlow, name) for name in NODE_KINDS]
+
+
+class Policies:
+    """Deadline policies by plan overrides, each parsed once per sweep.
+
+    A plan whose overrides no longer validate (the setting changed under them) falls back
+    to the defaults, with a warning in the log, rather than stop the whole sweep.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[DeadlinePolicy, Mapping[str, Any] | None]] = {}
+
+    def _entry(self, overrides: Mapping[str, Any] | None) -> tuple[DeadlinePolicy, Mapping[str, Any] | None]:
+        key = json.dumps(overrides or {}, sort_keys=True, default=str)
+        if key not in self._cache:
+            try:
+                self._cache[key] = (deadline_policy(overrides), overrides or None)
+            except ValueError as error:
+                logger.warning("deadline overrides %s ignored: %s", key, error)
+                self._cache[key] = (deadline_policy(None), None)
+        return self._cache[key]
+
+    def policy(self, overrides: Mapping[str, Any] | None) -> DeadlinePolicy:
+        return self._entry(overrides)[0]
+
+    def valid_overrides(self, overrides: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        return self._entry(overrides)[1]
+
+
+# --- opening ----------------------------------------------------------------------------
+
+
+@dataclass
+class NewObligations:
+    """Obligations to open (unsaved) and the highest task id the scan read."""
+
+    obligations: list[Obligation]
+    highest_task_id: int
+    full: bool
+
+
+def find_new_obligations(
+    *,
+    cursor_id: int,
+    now: datetime,
+    clock: StepClock,
+    policies: Policies,
+    limit: int,
+) -> NewObligations:
+    """Turn the open human tasks above the cursor (or created lately) without an obligation into obligations.
+
+    Reads in a fixed number of statements whatever the number of tasks (up to `limit`).
+    """
+    tasks = list(
+        Task.objects.filter(
+            Q(pk__gt=cursor_id) | Q(created__gte=now - RECONCILE_LOOKBACK),
+            flow_task_type="HUMAN",
+            status__in=OPEN_TASK_STATES,
+            flow_task__in=plan_nodes(),
+        )
+        .filter(~Exists(Obligation.objects.filter(task_id=OuterRef("pk"))))
+        .order_by("pk")
+        .values("pk", "flow_task", "created", "data", "process__planprocess__plan_id")[:limit]
+    )
+    if not tasks:
+        return NewObligations([], cursor_id, False)
+    plan_ids = {t["process__planprocess__plan_id"] for t in tasks}
+    plans = {
+        p.pk: p
+        for p in Plan.objects.filter(pk__in=plan_ids).only(
+            "pk", "issuer_id", "urgency", "deadline_overrides", "schedule_end", "state"
+        )
+    }
+    delivery_ids = {t["data"].get("delivery_id") for t in tasks if (t["data"] or {}).get("delivery_id")}
+    deliveries = {
+        d["pk"]: d for d in Delivery.objects.filter(pk__in=delivery_ids).values("pk", "unit_id", "sent_at", "plan_id")
+    }
+    kinds = {t["pk"]: NODE_KINDS[t["flow_task"].name] for t in tasks}
+    report_ends: dict[tuple[int, int], date] = {}
+    if DeadlineKind.REPORT in kinds.values():
+        report_ends = {
+            (row["plan_id"], row["lead_unit_id"]): row["end"]
+            for row in PlanTask.objects.filter(plan_id__in=plan_ids, lead_unit__isnull=False, end_date__isnull=False)
+            .values("plan_id", "lead_unit_id")
+            .annotate(end=Max("end_date"))
+        }
+    approvals: dict[int, datetime] = {}
+    if any(t["flow_task"].name == "dispatch" for t in tasks):
+        approvals = dict(
+            PlanEvent.objects.filter(plan_id__in=plan_ids, action=PlanEvent.Action.APPROVE)
+            .values("plan_id")
+            .annotate(at=Max("created_at"))
+            .values_list("plan_id", "at")
+        )
+
+    obligations = []
+    for task in tasks:
+        plan = plans.get(task["process__planprocess__plan_id"])
+        if plan is None:
+            continue
+        kind = kinds[task["pk"]]
+        delivery = deliveries.get((task["data"] or {}).get("delivery_id"))
+        if kind not in ISSUER_KINDS and delivery is None:
+            logger.warning("task %s (%s) has no delivery: no obligation opened", task["pk"], kind)
+            continue
+        unit_id = plan.issuer_id if kind in ISSUER_KINDS else delivery["unit_id"]
+        overrides = policies.valid_overrides(plan.deadline_overrides)
+        event_at = task["created"]
+        if task["flow_task"].name == "dispatch":
+            event_at = approvals.get(plan.pk, event_at)
+        elif kind == DeadlineKind.ACKNOWLEDGE:
+            event_at = delivery["sent_at"]
+        due_at = _due_at(
+            kind=kind,
+            event_at=event_at,
+            plan=plan,
+            report_end=report_ends.get((plan.pk, unit_id)),
+            overrides=overrides,
+            calendar=clock.calendar,
+        )
+        obligation = Obligation(
+            task_id=task["pk"],
+            plan_id=plan.pk,
+            delivery_id=delivery["pk"] if delivery else None,
+            kind=kind,
+            unit_id=unit_id,
+            opened_at=task["created"],
+            due_at=due_at,
+        )
+        if due_at is not None:
+            first = clock.first(
+                due_at=due_at, opened_at=obligation.opened_at, policy=policies.policy(overrides).reminders
+            )
+            obligation.next_reminder_at = first.at if first else None
+        obligations.append(obligation)
+    return NewObligations(obligations, max(cursor_id, tasks[-1]["pk"]), len(tasks) >= limit)
+
+
+def _due_at(
+    *,
+    kind: str,
+    event_at: datetime,
+    plan: Plan,
+    report_end: date | None,
+    overrides: Mapping[str, Any] | None,
+    calendar: WorkingCalendar,
+) -> datetime | None:
+    if kind == DeadlineKind.REPORT:
+        end = report_end or plan.schedule_end
+        return report_due(end, calendar=calendar) if end else None
+    return due_for(kind, event_at, urgency=plan.urgency, overrides=overrides, calendar=calendar)
+
+
+# --- due reminders ------------------------------------------------------------------------
+
+DUE_FIELDS = (
+    "id",
+    "task_id",
+    "plan_id",
+    "delivery_id",
+    "kind",
+    "unit_id",
+    "opened_at",
+    "due_at",
+    "next_reminder_at",
+    "last_step",
+    "closed_at",
+    "close_reason",
+    "task__status",
+    "task__owner",
+    "plan__state",
+    "plan__issuer",
+    "plan__drafter",
+    "plan__deadline_overrides",
+    "plan__number_symbol",
+    "plan__title",
+    "delivery__state",
+    "unit__name",
+)
+
+
+def due_obligations(*, now: datetime) -> QuerySet[Obligation]:
+    """Open obligations whose next reminder is due, oldest first, with what `decide` reads.
+
+    Served by the partial index `obligation_next_reminder` (closed_at IS NULL).
+    """
+    return (
+        Obligation.objects.filter(closed_at__isnull=True, next_reminder_at__lte=now)
+        .select_related("task", "plan", "delivery", "unit")
+        .only(*DUE_FIELDS)
+        .order_by("next_reminder_at", "id")
+    )
+
+
+def close_reason(obligation: Obligation) -> str | None:
+    """Why `obligation` is over (task done, unit refused, plan withdrawn), or None while it is open."""
+    if obligation.plan.state == Plan.State.WITHDRAWN:
+        return Obligation.CloseReason.WITHDRAWN
+    delivery = obligation.delivery if obligation.delivery_id else None
+    if delivery is not None and delivery.state == Delivery.State.REFUSED:
+        return Obligation.CloseReason.REFUSED
+    if delivery is not None and delivery.state == Delivery.State.WITHDRAWN:
+        return Obligation.CloseReason.WITHDRAWN
+    if obligation.task.status not in OPEN_TASK_STATES:
+        return Obligation.CloseReason.DONE
+    return None
+
+
+@dataclass
+class Recipient:
+    """One person a reminder goes to, and why (shown in the admin and the dry run)."""
+
+    user_id: int
+    reason: str
+
+
+@dataclass
+class Decision:
+    """A reminder step to send now for one obligation, to these people."""
+
+    obligation: Obligation
+    step: Step
+    recipients: list[Recipient]
+
+
+@dataclass
+class BatchDecisions:
+    closed: list[Obligation] = field(default_factory=list)
+    moved: list[Obligation] = field(default_factory=list)
+    to_send: list[Decision] = field(default_factory=list)
+
+
+_ROLE_WORDS = {
+    Role.LEADER: "lãnh đạo",
+    Role.CLERK: "văn thư",
+    Role.OFFICER: "cán bộ tiếp nhận",
+    Role.DRAFTER: "chuyên viên",
+}
+
+
+def members_of(unit_ids: Iterable[int]) -> dict[tuple[int, str], list[int]]:
+    """Active people of the units by (unit, role), in one statement."""
+    members: dict[tuple[int, str], list[int]] = defaultdict(list)
+    rows = (
+        Membership.objects.filter(unit_id__in=set(unit_ids), user__is_active=True)
+        .order_by("user_id")
+        .values_list("unit_id", "role", "user_id")
+    )
+    for unit_id, role, user_id in rows:
+        members[(unit_id, role)].append(user_id)
+    return members
+
+
+def recipients_for(
+    obligation: Obligation,
+    step: Step,
+    policy: DeadlinePolicy,
+    members: Mapping[tuple[int, str], list[int]],
+) -> list[Recipient]:
+    """Who gets `step` of `obligation`: whoever holds the task, else the unit's actors; then escalation."""
+    chosen: dict[int, str] = {}
+
+    def add(user_ids: Iterable[int], reason: str) -> None:
+        for user_id in user_ids:
+            chosen.setdefault(user_id, reason)
+
+    owner_id = obligation.task.owner_id
+    if owner_id:
+        add([owner_id], "người đang xử lý việc này")
+    else:
+        for role in ACTOR_ROLES[obligation.kind]:
+            add(members.get((obligation.unit_id, role), []), f"{_ROLE_WORDS[role]} của đơn vị phải thực hiện")
+        if not chosen:
+            add(members.get((obligation.unit_id, Role.LEADER), []), "lãnh đạo của đơn vị phải thực hiện")
+    to_unit_leaders, to_issuer_leaders = escalation(step, policy.reminders)
+    late = f"quá hạn {step.overdue_days} ngày làm việc"
+    if to_unit_leaders:
+        add(members.get((obligation.unit_id, Role.LEADER), []), f"lãnh đạo của đơn vị phải thực hiện ({late})")
+    if to_issuer_leaders:
+        add(members.get((obligation.plan.issuer_id, Role.LEADER), []), f"lãnh đạo của đơn vị ban hành ({late})")
+    return [Recipient(user_id, reason) for user_id, reason in chosen.items()]
+
+
+def decide(
+    obligations: list[Obligation],
+    *,
+    now: datetime,
+    clock: StepClock,
+    policies: Policies,
+    closed_at: datetime | None = None,
+) -> BatchDecisions:
+    """Close what is over, find the step due now and the next one; recipients in one statement."""
+    decisions = BatchDecisions()
+    pending: list[tuple[Obligation, Step, DeadlinePolicy]] = []
+    for obligation in obligations:
+        reason = close_reason(obligation)
+        if reason is not None:
+            obligation.closed_at = closed_at or now
+            obligation.close_reason = reason
+            obligation.next_reminder_at = None
+            decisions.closed.append(obligation)
+            continue
+        decisions.moved.append(obligation)
+        if obligation.due_at is None:
+            obligation.next_reminder_at = None
+            continue
+        policy = policies.policy(obligation.plan.deadline_overrides)
+        args = {"due_at": obligation.due_at, "opened_at": obligation.opened_at, "policy": policy.reminders}
+        step = clock.latest(now=now, **args)
+        following = clock.following(now=now, **args)
+        obligation.next_reminder_at = following.at if following else None
+        if step is not None and step.key != obligation.last_step:
+            obligation.last_step = step.key
+            pending.append((obligation, step, policy))
+    if pending:
+        units = {o.unit_id for o, _, _ in pending} | {o.plan.issuer_id for o, _, _ in pending}
+        members = members_of(units)
+        for obligation, step, policy in pending:
+            decisions.to_send.append(Decision(obligation, step, recipients_for(obligation, step, policy, members)))
+    return decisions

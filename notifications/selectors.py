@@ -1,0 +1,233 @@
+"""Reads of the notifications app, scoped to the person who asks.
+
+A person sees their own notifications only; a guessed id of anyone else's answers 404.
+Urging and lateness are shown to the members of the issuing unit; a recipient unit sees
+its own row only (through the plan page, which applies `documents.selectors`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Min, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from documents.models import Delivery, Plan, Unit
+from documents.selectors import unit_ids_of
+from notifications.calendar import WorkingCalendar, overdue_working_days
+from notifications.models import EmailMode, Notification, NotificationPreference, Obligation, SweepCursor, Urge
+from notifications.reminders import Decision, Policies, decide, due_obligations, find_new_obligations
+from notifications.services.delivery import preference_of
+from notifications.steps import StepClock
+from workflow.services import OPEN_TASK_STATES
+
+
+def notifications_for_user(*, user: AbstractBaseUser) -> QuerySet[Notification]:
+    """The person's notifications, newest first."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=user.pk).select_related("plan").order_by("-created_at", "-id")
+
+
+def unread_count(*, user: AbstractBaseUser) -> int:
+    """How many of the person's notifications are unread (the header badge)."""
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+def notification_get_for_user(*, user: AbstractBaseUser, notification_id: int) -> Notification:
+    """One of the person's notifications; Http404 for anyone else's."""
+    notification = notifications_for_user(user=user).filter(pk=notification_id).first()
+    if notification is None:
+        raise Http404("Không tìm thấy thông báo.")
+    return notification
+
+
+def preference_for(*, user: AbstractBaseUser) -> NotificationPreference:
+    """The person's e-mail choice and calendar token (the defaults when never saved)."""
+    return preference_of(user.pk)
+
+
+def open_obligations(*, now: datetime | None = None) -> QuerySet[Obligation]:
+    """Obligations whose task is still open, with plan and unit loaded (pages read the task's status)."""
+    return (
+        Obligation.objects.filter(closed_at__isnull=True, task__status__in=OPEN_TASK_STATES)
+        .exclude(plan__state=Plan.State.WITHDRAWN)
+        .select_related("plan", "unit", "plan__issuer")
+    )
+
+
+def calendar_obligations_for_token(*, token: str) -> tuple[AbstractBaseUser, list[Obligation]]:
+    """The person of a calendar token and the open obligations of their units with a due time; Http404 otherwise."""
+    preference = (
+        NotificationPreference.objects.select_related("user")
+        .filter(ical_token=token, ical_token__isnull=False, user__is_active=True)
+        .first()
+        if token
+        else None
+    )
+    if preference is None:
+        raise Http404("Không tìm thấy lịch.")
+    user = preference.user
+    obligations = list(
+        open_obligations().filter(unit_id__in=unit_ids_of(user), due_at__isnull=False).order_by("due_at", "id")[:1000]
+    )
+    return user, obligations
+
+
+def urge_counts(plan: Plan) -> dict[int, int]:
+    """How often each unit was urged on `plan`: {unit id: count} (the plan page's board)."""
+    return dict(Urge.objects.filter(plan=plan).values("unit_id").annotate(n=Count("id")).values_list("unit_id", "n"))
+
+
+def urges_of_plan(*, plan: Plan) -> QuerySet[Urge]:
+    """The urgings of a plan, newest first, with unit and actor."""
+    return Urge.objects.filter(plan=plan).select_related("unit", "actor").order_by("-created_at", "-id")
+
+
+def urgeable_deliveries(*, plan: Plan) -> list[Delivery]:
+    """The plan's deliveries whose unit still has something to do, most overdue first."""
+    now = timezone.now()
+    deliveries = [d for d in plan.deliveries.select_related("unit").order_by("unit__name", "id") if not d.is_closed]
+    due = dict(
+        open_obligations()
+        .filter(plan=plan, delivery_id__in=[d.pk for d in deliveries], due_at__isnull=False)
+        .values("delivery_id")
+        .annotate(first=Min("due_at"))
+        .values_list("delivery_id", "first")
+    )
+    for delivery in deliveries:
+        delivery.due_at = due.get(delivery.pk)
+        delivery.is_late = delivery.due_at is not None and delivery.due_at < now
+    return sorted(deliveries, key=lambda d: (not d.is_late, d.due_at or datetime.max.replace(tzinfo=now.tzinfo)))
+
+
+@dataclass
+class LatenessRow:
+    """One unit in the lateness report: how late it is and how often it was urged."""
+
+    unit: Unit
+    overdue: int = 0
+    open: int = 0
+    worst_days: int = 0
+    urges: int = 0
+    warnings: int = 0
+    last_urged_at: datetime | None = None
+    plans: set[int] = field(default_factory=set)
+
+
+def lateness_report(
+    *, user: AbstractBaseUser, plan: Plan | None = None, now: datetime | None = None
+) -> list[LatenessRow]:
+    """Recipient units of the plans issued by the person's units, most late first, with their urgings.
+
+    Counts open acknowledge and report obligations (overdue = past their due time; days in
+    working days) and the urgings of those plans. Scoped: only plans whose issuer is one
+    of the person's units.
+    """
+    now = now or timezone.now()
+    if not user.is_authenticated:
+        return []
+    plans = Plan.objects.filter(issuer_id__in=unit_ids_of(user))
+    if plan is not None:
+        plans = plans.filter(pk=plan.pk)
+    obligations = (
+        open_obligations()
+        .filter(plan__in=plans, kind__in=["acknowledge", "report"])
+        .values("unit_id", "plan_id", "due_at")
+    )
+    calendar = WorkingCalendar()
+    rows: dict[int, LatenessRow] = {}
+    worst_due: dict[int, datetime] = {}
+    for item in obligations:
+        row = rows.setdefault(item["unit_id"], LatenessRow(unit=None))  # type: ignore[arg-type]
+        row.open += 1
+        row.plans.add(item["plan_id"])
+        if item["due_at"] is not None and item["due_at"] < now:
+            row.overdue += 1
+            if item["unit_id"] not in worst_due or item["due_at"] < worst_due[item["unit_id"]]:
+                worst_due[item["unit_id"]] = item["due_at"]
+    for unit_id, due_at in worst_due.items():
+        rows[unit_id].worst_days = overdue_working_days(due_at, at=now, calendar=calendar)
+    urges = defaultdict(list)
+    for unit_id, level, created_at in Urge.objects.filter(plan__in=plans).values_list("unit_id", "level", "created_at"):
+        urges[unit_id].append((level, created_at))
+    for unit_id, items in urges.items():
+        row = rows.setdefault(unit_id, LatenessRow(unit=None))  # type: ignore[arg-type]
+        row.urges = len(items)
+        row.warnings = sum(1 for level, _ in items if level == Urge.Level.WARN)
+        row.last_urged_at = max(created for _, created in items)
+    units = Unit.objects.in_bulk(list(rows))
+    for unit_id, row in rows.items():
+        row.unit = units[unit_id]
+    return sorted(rows.values(), key=lambda r: (-r.worst_days, -r.overdue, -r.urges, r.unit.name))
+
+
+def plan_deadlines_of(plan: Plan) -> dict:
+    """The plan's overrides merged over the defaults, as the deadline form shows them."""
+    from django.conf import settings
+
+    merged = {**settings.PLANFLOW_DEADLINES, **{k: v for k, v in plan.deadline_overrides.items() if k != "reminders"}}
+    merged["reminders"] = {**settings.PLANFLOW_DEADLINES["reminders"], **plan.deadline_overrides.get("reminders", {})}
+    return merged
+
+
+# --- the dry run -------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewRecipient:
+    user: AbstractBaseUser
+    reason: str
+    email_mode: str
+
+
+@dataclass
+class PreviewItem:
+    decision: Decision
+    recipients: list[PreviewRecipient]
+
+
+@dataclass
+class Preview:
+    """What a sweep at `at` would do, computed without writing anything."""
+
+    at: datetime
+    to_open: list[Obligation]
+    to_close: list[Obligation]
+    to_send: list[PreviewItem]
+
+
+def reminders_preview(*, at: datetime) -> Preview:
+    """What the sweep would do at `at`: obligations it would open and close, reminders it would send.
+
+    Reads only (no lock, no write), with the same code as the sweep (`notifications.reminders`).
+    """
+    from django.contrib.auth import get_user_model
+
+    from notifications.services.sweep import BATCH_SIZE, CURSOR, MAX_BATCHES, RECONCILE_LIMIT
+
+    clock = StepClock(WorkingCalendar())
+    policies = Policies()
+    cursor_id = SweepCursor.objects.filter(pk=CURSOR).values_list("last_id", flat=True).first() or 0
+    new = find_new_obligations(cursor_id=cursor_id, now=at, clock=clock, policies=policies, limit=RECONCILE_LIMIT)
+    due = list(due_obligations(now=at)[: BATCH_SIZE * MAX_BATCHES])
+    due += [o for o in new.obligations if o.next_reminder_at is not None and o.next_reminder_at <= at]
+    decisions = decide(due, now=at, clock=clock, policies=policies)
+    user_ids = {r.user_id for d in decisions.to_send for r in d.recipients}
+    users = get_user_model().objects.in_bulk(list(user_ids))
+    modes = dict(NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "email_mode"))
+    items = []
+    for decision in decisions.to_send:
+        recipients = []
+        for r in decision.recipients:
+            user = users[r.user_id]
+            mode = modes.get(r.user_id, EmailMode.IMMEDIATE) if user.email else EmailMode.OFF
+            recipients.append(PreviewRecipient(user, r.reason, mode))
+        items.append(PreviewItem(decision, recipients))
+    return Preview(at=at, to_open=new.obligations, to_close=decisions.closed, to_send=items)
