@@ -413,6 +413,33 @@ def plan_update(
     return plan
 
 
+def plan_deadlines_set(*, plan: Plan, actor: AbstractBaseUser, overrides: dict) -> Plan:
+    """Save the plan's own deadlines (its drafter, while drafting); one audit record "edit".
+
+    `overrides` has the shape of `settings.PLANFLOW_DEADLINES` and is validated by
+    the caller (`notifications.services.deadlines.plan_deadlines_update`), which owns
+    the deadline rules. Raises NotAllowedError / StateError.
+    """
+    with transaction.atomic():
+        plan = _lock_plan(plan)
+        if plan.drafter_id != actor.pk:
+            raise NotAllowedError("Chỉ người soạn kế hoạch mới sửa thời hạn được.")
+        _require_state(plan, Plan.EDITABLE_STATES, "Chỉ sửa thời hạn khi kế hoạch đang soạn hoặc bị trả lại")
+        if plan.deadline_overrides == overrides:
+            return plan
+        plan.deadline_overrides = overrides
+        plan.save(update_fields=["deadline_overrides", "updated_at"])
+        _event(
+            plan=plan,
+            action=Action.EDIT,
+            actor=actor,
+            from_state=plan.state,
+            to_state=plan.state,
+            data={"deadlines": overrides},
+        )
+    return plan
+
+
 # --- approval ------------------------------------------------------------------------
 
 

@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents import services
+from documents import permissions, services
 from documents.errors import NotAllowedError, StateError
-from documents.models import Delivery, Plan, Purpose, Report, Unit
+from documents.models import Delivery, Membership, Plan, Purpose, Report, Unit
 from documents.recognition import Recognition
 from workflow import flows
 from workflow.models import Decision, PlanProcess
@@ -93,25 +94,36 @@ class TaskLink:
 
 
 def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser) -> list[TaskLink]:
-    """The plan's open human tasks that `user` holds or may take."""
-    tasks = (
-        Task.objects.filter(
-            process__planprocess__plan=plan,
-            flow_task_type="HUMAN",
-            status__in=OPEN_TASK_STATES,
+    """The plan's open human tasks that `user` holds or may take, chosen in one query.
+
+    "May take" is what `UnitView.can_assign` answers task by task: nobody holds the
+    task and the person has its permission on its unit. Here it is one condition per
+    permission the person holds (a handful), so the statements do not grow with the
+    number of recipients of the plan.
+    """
+    held: dict[str, list[str]] = {}
+    for role, unit_id in Membership.objects.filter(user_id=user.pk).values_list("role", "unit_id"):
+        for perm in permissions.ROLE_PERMISSIONS[role]:
+            held.setdefault(perm, []).append(str(unit_id))
+    may_take = Q(pk__in=[])
+    for perm, unit_ids in held.items():
+        may_take |= Q(owner__isnull=True, owner_permission=perm, owner_permission_obj_pk__in=unit_ids)
+    tasks = Task.objects.filter(
+        Q(owner_id=user.pk) | may_take,
+        process__planprocess__plan=plan,
+        flow_task_type="HUMAN",
+        status__in=OPEN_TASK_STATES,
+    ).order_by("pk")
+    return [
+        TaskLink(
+            task,
+            str(task.flow_task.task_title),
+            (task.data or {}).get("unit") or plan.issuer.name,
+            mine=task.owner_id == user.pk,
+            may_take=task.owner_id is None,
         )
-        .select_related("owner")
-        .order_by("pk")
-    )
-    units = dict(Delivery.objects.filter(plan=plan).values_list("pk", "unit__name"))
-    links = []
-    for task in tasks:
-        mine = task.owner_id == user.pk
-        may_take = task.owner_id is None and task.flow_task.can_assign(user, task)
-        if mine or may_take:
-            unit_name = units.get((task.data or {}).get("delivery_id"), plan.issuer.name)
-            links.append(TaskLink(task, str(task.flow_task.task_title), unit_name, mine, may_take))
-    return links
+        for task in tasks
+    ]
 
 
 def task_url_for_user(*, task_id: int, user: AbstractBaseUser, take: bool) -> str:

@@ -183,7 +183,16 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("DJANGO_EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="planflow <noreply@planflow.local>")
+
+# Absolute address of the site, for links in e-mails and calendar feeds.
+PLANFLOW_SITE_URL = env.str("PLANFLOW_SITE_URL", default="http://127.0.0.1:8000/")
 
 # planflow's own settings (deadlines and the reminder policy: PLANFLOW_DEADLINES, from deadlines.py).
 PLANFLOW_UPLOAD_MAX_BYTES = env.int("PLANFLOW_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)

@@ -7,11 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 
 from documents import services as document_services
-from documents.errors import DomainError, NotAllowedError, StateError
-from documents.models import Plan, PlanEvent
+from documents.errors import DomainError
+from documents.models import Plan
 from notifications.calendar import deadline_policy
 
 
@@ -40,24 +39,4 @@ def plan_deadlines_update(*, plan: Plan, actor: AbstractBaseUser, overrides: Map
         deadline_policy(overrides)
     except ValueError as error:
         raise DomainError(f"Thời hạn không hợp lệ: {error}") from error
-    with transaction.atomic():
-        plan = Plan.objects.select_for_update().get(pk=plan.pk)
-        if plan.drafter_id != actor.pk:
-            raise NotAllowedError("Chỉ người soạn kế hoạch mới sửa thời hạn được.")
-        if plan.state not in Plan.EDITABLE_STATES:
-            raise StateError("Chỉ sửa thời hạn khi kế hoạch đang soạn hoặc bị trả lại.")
-        if plan.deadline_overrides == overrides:
-            return plan
-        plan.deadline_overrides = overrides
-        plan.save(update_fields=["deadline_overrides", "updated_at"])
-        # The audit trail is a hash chain kept by documents: append through its writer, never
-        # by creating a PlanEvent row here. (To become `documents.services.plan_deadlines_set`.)
-        document_services._event(
-            plan=plan,
-            action=PlanEvent.Action.EDIT,
-            actor=actor,
-            from_state=plan.state,
-            to_state=plan.state,
-            data={"deadlines": overrides},
-        )
-    return plan
+    return document_services.plan_deadlines_set(plan=plan, actor=actor, overrides=overrides)

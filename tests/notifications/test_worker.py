@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from config.celery_app import app as celery_app
 from documents.demo import load_demo
-from documents.models import AuditHead, Plan
+from documents.models import Plan
 from notifications.calendar import WorkingCalendar, end_of_day, local_date
 from notifications.models import Notification, Obligation, OutboundEmail, Reminder
 from notifications.reminders import Policies
@@ -172,9 +172,6 @@ def one_due_reminder(seed_text) -> Obligation:
     from workflow import services as flow
     from workflow.flows import PlanFlow
 
-    # A transactional test before this one emptied every table, the row a migration writes too:
-    # the audit chain's head (documents 0004), which a new chain starts from.
-    AuditHead.objects.get_or_create(pk=1)
     load_demo()
     users = get_user_model().objects.in_bulk(["chuyenvien", "lanhdao", "vanthu"], field_name="username")
     plan, _ = flow.plan_import_and_start(

@@ -180,21 +180,11 @@ def test_board_selector_statements_are_the_same_for_30_and_300_deliveries(dispat
         assert len(rows) == size
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the plan page checks every open task of the plan for the person one by one "
-        "(workflow.services.open_tasks_for_user -> can_assign: a delivery lookup and a guardian check, "
-        "3 statements per open task): measured 110 statements at 30 units, 920 at 300 (PostgreSQL and SQLite); "
-        "bench/board.py: 10,726 at 3,300. Fix proposed in docs/performance.md: the open tasks chosen in SQL "
-        "and the board paginated (23 statements at any size)."
-    ),
-)
 def test_plan_page_statements_are_the_same_for_30_and_300_deliveries(dispatched, user_of):
     # when
     counts = {
         size: _page(user_of("lanhdao"), reverse("plans:detail", args=[plan.pk]))[0] for size, plan in dispatched.items()
     }
 
-    # then
+    # then: the open tasks are chosen in one query (workflow.services.open_tasks_for_user)
     assert counts[30] == counts[300], counts
