@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views import defaults, generic
 from django.views.decorators.http import require_POST
 from viewflow.views import FormLayoutMixin
@@ -254,6 +254,28 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/plan_import.html", {"form": form})
 
 
+def _perform(request: HttpRequest, action, success: str, *, refused_suffix: str = "") -> bool:
+    """Run one service call for a plan page: a refusal of the person answers 403, any other
+    rule refused becomes a message on the page; returns True when it went through."""
+    try:
+        action()
+    except NotAllowedError as error:
+        raise PermissionDenied(str(error)) from error
+    except (RecognitionError, DomainError) as error:
+        messages.error(request, f"{error}{refused_suffix}")
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _back_to(request: HttpRequest, fallback: str) -> str:
+    """The `next` address of a form when it is on this site, else `fallback` (no open redirect)."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
 def _submitted_text(data: dict) -> str:
     """The plan text of an import form: the uploaded file decoded, else the pasted text."""
     upload = data.get("upload")
@@ -271,14 +293,12 @@ def plan_reimport(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(form.non_field_errors()) or "Hãy chọn tệp.")
         return redirect("plans:edit", plan.pk)
-    try:
-        document_services.plan_reimport(plan=plan, actor=request.user, text=_submitted_text(form.cleaned_data))
-    except NotAllowedError as error:
-        raise PermissionDenied(str(error)) from error
-    except (RecognitionError, DomainError) as error:
-        messages.error(request, f"{error} Dự thảo được giữ nguyên.")
-    else:
-        messages.success(request, "Đã nhập lại nội dung dự thảo. Hãy kiểm tra lại các phần và nơi nhận.")
+    _perform(
+        request,
+        lambda: document_services.plan_reimport(plan=plan, actor=request.user, text=_submitted_text(form.cleaned_data)),
+        "Đã nhập lại nội dung dự thảo. Hãy kiểm tra lại các phần và nơi nhận.",
+        refused_suffix=" Dự thảo được giữ nguyên.",
+    )
     return redirect("plans:edit", plan.pk)
 
 
@@ -290,15 +310,12 @@ def attachment_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Hãy chọn tệp cần đính kèm.")
         return redirect("plans:detail", plan.pk)
-    try:
-        document_services.attachment_add(plan=plan, actor=request.user, upload=form.cleaned_data["file"])
-    except NotAllowedError as error:
-        raise PermissionDenied(str(error)) from error
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Đã đính kèm tệp.")
-    return redirect(request.POST.get("next") or reverse("plans:detail", args=[plan.pk]))
+    _perform(
+        request,
+        lambda: document_services.attachment_add(plan=plan, actor=request.user, upload=form.cleaned_data["file"]),
+        "Đã đính kèm tệp.",
+    )
+    return redirect(_back_to(request, reverse("plans:detail", args=[plan.pk])))
 
 
 @login_required
@@ -422,14 +439,11 @@ def plan_withdraw(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Hãy ghi lý do thu hồi.")
         return redirect("plans:detail", plan.pk)
-    try:
-        flow_services.plan_withdraw(plan=plan, actor=request.user, reason=form.cleaned_data["reason"])
-    except NotAllowedError as error:
-        raise PermissionDenied(str(error)) from error
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Đã thu hồi kế hoạch.")
+    _perform(
+        request,
+        lambda: flow_services.plan_withdraw(plan=plan, actor=request.user, reason=form.cleaned_data["reason"]),
+        "Đã thu hồi kế hoạch.",
+    )
     return redirect("plans:detail", plan.pk)
 
 
@@ -441,18 +455,17 @@ def recipient_add(request: HttpRequest, plan_id: int) -> HttpResponse:
         raise PermissionDenied("Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.")
     form = forms.RecipientAddForm(request.POST, units=selectors.units_for_correction(plan=plan))
     if form.is_valid():
-        try:
-            flow_services.recipient_add(
+        _perform(
+            request,
+            lambda: flow_services.recipient_add(
                 plan=plan,
                 actor=request.user,
                 unit=form.cleaned_data["unit"],
                 requires_report=form.cleaned_data["requires_report"],
                 comment=form.cleaned_data["comment"],
-            )
-        except DomainError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Đã bổ sung nơi nhận và gửi kế hoạch tới đơn vị.")
+            ),
+            "Đã bổ sung nơi nhận và gửi kế hoạch tới đơn vị.",
+        )
     else:
         messages.error(request, "Hãy chọn đơn vị cần bổ sung.")
     return redirect("plans:detail", plan.pk)
@@ -463,16 +476,13 @@ def recipient_add(request: HttpRequest, plan_id: int) -> HttpResponse:
 def recipient_remove(request: HttpRequest, plan_id: int, delivery_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     delivery = get_object_or_404(plan.deliveries, pk=delivery_id)
-    try:
-        document_services.recipient_remove_refused(
+    _perform(
+        request,
+        lambda: document_services.recipient_remove_refused(
             delivery=delivery, actor=request.user, comment=request.POST.get("comment", "")
-        )
-    except NotAllowedError as error:
-        raise PermissionDenied(str(error)) from error
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Đã bỏ đơn vị khỏi nơi nhận.")
+        ),
+        "Đã bỏ đơn vị khỏi nơi nhận.",
+    )
     return redirect("plans:detail", plan.pk)
 
 

@@ -103,3 +103,14 @@ def test_a_leader_who_returned_a_plan_sees_what_changed(client_of, user_of, seed
     assert "+Các đơn vị báo cáo trước ngày 25/12/2019." in page
     assert plan.versions.count() == 2
     assert Plan.objects.get(pk=plan.pk).state == Plan.State.PENDING_APPROVAL
+
+
+def test_the_next_address_of_a_form_cannot_leave_the_site(client_of, seed_plan):
+    upload = SimpleUploadedFile("phu-luc.txt", b"Phu luc")
+
+    response = client_of("chuyenvien").post(
+        reverse("plans:attachment_add", args=[seed_plan.pk]), {"file": upload, "next": "https://evil.example/"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("plans:detail", args=[seed_plan.pk])
