@@ -12,13 +12,14 @@ refused, 38% waiting; 2,835 audit records; 3,160 open tasks) is measured three w
   proposed   the same page from a copy of `workflow.views.plan_detail` with the changes proposed
              in docs/performance.md (served in place of the real view for the run): the board
              summarised (counts per state, unchanged) and paginated (50 units a page, filter by
-             state), the open tasks selected in SQL (`task_queue_for_user`) instead of one
-             permission check per open task, and the first 20 of them drawn (with their count),
+             state), the first 20 open tasks drawn (with their count; they are chosen in one query
+             since b7733f9),
              the trail's newest 50 records (the CSV keeps all), the Nơi nhận list's first 50
-             lines, a recipient's board row read for its own unit only.
+             lines, a recipient's board row read for its own unit only, and the choice labels
+             (`get_action_display()`…) read from a map built once instead of Django's per call.
 
 Target (issue 7): one page, paginated or summarised as a user would want, in bounded statements,
-under 300 ms. A page as is can take tens of seconds here: it is requested once (n=1).
+under 300 ms. A page as is takes seconds here: it is requested once (n=1).
 """
 
 from __future__ import annotations
@@ -58,29 +59,18 @@ TASKS_SHOWN = 20
 
 
 def open_tasks_for_user(*, plan, user, limit: int = TASKS_SHOWN) -> tuple[list, int]:
-    """PROPOSED (workflow/services.py): the plan's open tasks `user` holds or may take, chosen in SQL.
+    """PROPOSED (workflow/views.py plan_detail): draw the first `limit` open tasks, with their count.
 
-    Returns the first `limit` (the person's own first) and how many there are; the page links
-    the rest to the queue. As is, every open task of the plan is loaded and `can_assign` runs for
-    each (a delivery lookup and a guardian check: 3 statements per open task, 10,700 on this
-    plan), and every one the person may take is drawn as a form (614 review tasks: 200 KB).
+    `workflow.services.open_tasks_for_user` chooses them in one query since b7733f9 (before,
+    3 statements per open task: 10,726 on this plan), but the page still draws every one the
+    person may take as a form: the issuer's leader may review 614 reports here (200 KB). The
+    person's own come first; the rest are a link to the queue.
     """
-    from django.db.models import Q
+    from workflow import services as flow_services
 
-    from workflow.flows import PlanFlow
-    from workflow.services import OPEN_TASK_STATES, TaskLink
-
-    tasks = (
-        bench.task_queue_for_user(user=user, flow_class=PlanFlow)
-        .filter(process__planprocess__plan=plan, status__in=OPEN_TASK_STATES)
-        .filter(Q(owner_id=user.pk) | Q(owner__isnull=True))
-    )
-    links = []
-    for task in tasks.order_by("-owner_id", "pk")[:limit]:
-        mine, may_take = task.owner_id == user.pk, task.owner_id is None
-        unit_name = (task.data or {}).get("unit") or plan.issuer.name
-        links.append(TaskLink(task, str(task.flow_task.task_title), unit_name, mine, may_take))
-    return links, (len(links) if len(links) < limit else tasks.count())
+    links = flow_services.open_tasks_for_user(plan=plan, user=user)
+    links.sort(key=lambda link: not link.mine)
+    return links[:limit], len(links)
 
 
 def proposed_plan_detail(request, plan_id: int):
@@ -126,6 +116,35 @@ def proposed_plan_detail(request, plan_id: int):
     context["tasks"], context["tasks_total"] = open_tasks_for_user(plan=plan, user=request.user)
     context["refused_pending"] = selectors.refused_awaiting_correction(plan=plan) if context["can_correct"] else []
     return render(request, "workflow/plan_detail.html", context)
+
+
+@contextmanager
+def cached_choice_labels():
+    """PROPOSED (documents/models.py): `get_<field>_display()` from a label map built once per class.
+
+    Django's own builds a dict of `make_hashable(field.flatchoices)` on every call: 0.17 ms a call
+    for `PlanEvent.action` (19 lazily translated choices), ~200 calls on one board page, ~13,000
+    on the page as is. The map keeps the lazy labels, so the language of the request still applies.
+    """
+    from documents.models import Delivery, Plan, PlanEvent, Recipient, Report
+
+    fields = ((PlanEvent, "action"), (Delivery, "state"), (Plan, "state"), (Report, "decision"), (Recipient, "purpose"))
+    saved = {}
+    for model, name in fields:
+        labels = dict(model._meta.get_field(name).flatchoices)
+
+        def display(self, _labels=labels, _name=name):
+            value = getattr(self, _name)
+            return _labels.get(value, value)
+
+        attribute = f"get_{name}_display"
+        saved[(model, attribute)] = model.__dict__[attribute]
+        setattr(model, attribute, display)
+    try:
+        yield
+    finally:
+        for (model, attribute), original in saved.items():
+            setattr(model, attribute, original)
 
 
 @contextmanager
@@ -223,7 +242,7 @@ def main(argv: list[str]) -> int:
     }
     for stats in as_is.values():
         print(stats.line(56))
-    with serve(proposed_plan_detail):
+    with serve(proposed_plan_detail), cached_choice_labels():
         proposed = {
             "leader": measure_page("page proposed, issuer's leader", url, bench.ISSUER_LEADER, requests),
             "leader, refused": measure_page(

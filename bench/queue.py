@@ -11,9 +11,11 @@ Over the national data set (bench/_common.py: 100,000 plans, 3,300 communes, 20,
     viewflow inbox   FlowInboxListView's queryset (ASSIGNED to the person): count and first page;
     plan list        `documents.selectors.plan_list_for_user(user=…)`: the newest 200;
     hand-written     the same three questions in SQL: unit ids first (one statement), then
-                     `owner_permission = 'documents.receive_for_unit' AND owner_permission_obj_pk
-                     = ANY(unit ids as text) AND status = 'NEW'` (count and page), the inbox by
-                     owner and status, the plans of those units (deliveries) or issued by them;
+                     `status = 'NEW' AND flow_task = ANY(the flow's human nodes) AND
+                     owner_permission = 'documents.receive_for_unit' AND owner_permission_obj_pk
+                     = ANY(unit ids as text)` (count; the page joins the 25 tasks' processes and
+                     plans, which the page shows), the
+                     inbox by owner and status, the plans delivered to those units or issued by them;
   whole pages through the Django test client (`plan:queue`, `plan:inbox`, `plans:list`),
   median and p95 over --requests requests each.
 
@@ -110,13 +112,11 @@ def plan_list(user) -> list:
 
 
 def proposed_queue(user) -> tuple[int, list]:
-    from viewflow.workflow.status import STATUS
 
     from workflow.flows import PlanFlow
 
     qs = (
         bench.task_queue_for_user(user=user, flow_class=PlanFlow)
-        .filter(status=STATUS.NEW)
         .select_related("process__planprocess__plan")
         .order_by("-created")
     )
@@ -153,28 +153,37 @@ def _unit_ids(user) -> list[int]:
     return list(Membership.objects.filter(user_id=user.pk).values_list("unit_id", flat=True).distinct())
 
 
-def hand_queue(user) -> tuple[int, list]:
-    from django.db import connection
+def _human_nodes() -> list[str]:
+    from viewflow.workflow.fields import get_task_ref
 
-    units = [str(pk) for pk in _unit_ids(user)]
-    where = (
-        "FROM viewflow_task t JOIN viewflow_process p ON p.id = t.process_id"
-        " WHERE t.status = 'NEW' AND t.flow_task_type = 'HUMAN' AND p.flow_class = %s"
-        " AND t.owner_permission = %s AND t.owner_permission_obj_pk = ANY(%s)"
-    )
-    params = [bench.FLOW_REF, bench.RECEIVE, units]
-    with connection.cursor() as c:
-        c.execute("SELECT count(*) " + where, params)
-        count = c.fetchone()[0]
-        c.execute("SELECT t.*, p.* " + where + " ORDER BY t.created DESC LIMIT %s", [*params, PAGE])
-        return count, c.fetchall()
+    from workflow.flows import PlanFlow
+
+    return [get_task_ref(node) for node in PlanFlow.instance.nodes() if node.task_type == "HUMAN"]
 
 
+HAND_QUEUE_COUNT_SQL = (
+    "SELECT count(*) FROM viewflow_task t WHERE t.status = 'NEW' AND t.flow_task = ANY(%s)"
+    " AND t.owner_permission = %s AND t.owner_permission_obj_pk = ANY(%s)"
+)
+# The page shows each task's plan (number and title): the rows come with their process and plan.
 HAND_QUEUE_SQL = (
-    "SELECT t.*, p.* FROM viewflow_task t JOIN viewflow_process p ON p.id = t.process_id"
-    " WHERE t.status = 'NEW' AND t.flow_task_type = 'HUMAN' AND p.flow_class = %s"
+    "SELECT t.*, p.*, pl.* FROM viewflow_task t JOIN viewflow_process p ON p.id = t.process_id"
+    " JOIN workflow_planprocess pp ON pp.process_ptr_id = p.id JOIN documents_plan pl ON pl.id = pp.plan_id"
+    " WHERE t.status = 'NEW' AND t.flow_task = ANY(%s)"
     " AND t.owner_permission = %s AND t.owner_permission_obj_pk = ANY(%s) ORDER BY t.created DESC LIMIT 25"
 )
+
+
+def hand_queue(user) -> tuple[int, list]:
+    """The NEW tasks of the flow's human nodes on the person's units; the page joins processes and plans."""
+    from django.db import connection
+
+    params = [_human_nodes(), bench.RECEIVE, [str(pk) for pk in _unit_ids(user)]]
+    with connection.cursor() as c:
+        c.execute(HAND_QUEUE_COUNT_SQL, params)
+        count = c.fetchone()[0]
+        c.execute(HAND_QUEUE_SQL, params)
+        return count, c.fetchall()
 
 
 def hand_inbox(user) -> tuple[int, list]:
@@ -211,10 +220,36 @@ def hand_plan_list(user) -> list:
 # --- the proposed code, applied by monkeypatching ---------------------------------------------
 
 
+def task_list_filter():
+    """PROPOSED (workflow/views.py): viewflow's task list filter without its "process" choice.
+
+    viewflow's `FlowUserTaskListFilter` offers every process that has a task in the list as a
+    choice, drawn into the page as JSON: 881 processes, 224 KB of a 248 KB queue page for an
+    officer of 100 units. What remains: the task kind and the creation date.
+    """
+    from django_filters import ChoiceFilter, DateRangeFilter, FilterSet
+    from viewflow.workflow.flow.views.filters import get_queryset_flow_task_choices
+    from viewflow.workflow.models import Task
+
+    class PlanTaskListFilter(FilterSet):
+        flow_task = ChoiceFilter()
+        created = DateRangeFilter()
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.filters["flow_task"].field.choices = get_queryset_flow_task_choices(self.queryset)
+
+        class Meta:
+            model = Task
+            fields = ("flow_task", "created")
+
+    return PlanTaskListFilter
+
+
 @contextmanager
 def proposed_code():
-    """Our queue query in viewflow's queue page and menu counts, summaries preloaded in both task
-    lists, the plan list with unit ids read first."""
+    """Our queue query in viewflow's queue page and menu counts, summaries preloaded and no
+    process choice in both task lists, the plan list with unit ids read first."""
     from viewflow.utils import viewprop
     from viewflow.workflow.flow.views import list as flow_lists
     from viewflow.workflow.status import STATUS
@@ -224,7 +259,6 @@ def proposed_code():
     def queue_queryset(self):
         return (
             bench.task_queue_for_user(user=self.request.user, flow_class=self.flow_class)
-            .filter(status=STATUS.NEW)
             .select_related("process__planprocess__plan")
             .order_by("-created")
         )
@@ -242,9 +276,7 @@ def proposed_code():
             "user_inbox": tasks.filter(
                 process__flow_class=self._flow_class, owner=request.user, status=STATUS.ASSIGNED
             ),
-            "user_queue": bench.task_queue_for_user(user=request.user, flow_class=self._flow_class).filter(
-                status=STATUS.NEW
-            ),
+            "user_queue": bench.task_queue_for_user(user=request.user, flow_class=self._flow_class),
         }
 
     from documents import selectors
@@ -255,7 +287,11 @@ def proposed_code():
         flow_lists.FlowQueueListView.__dict__["queryset"],
         flow_lists.FlowInboxListView.__dict__["queryset"],
         PlanFlowViewset.__dict__.get("get_context_data"),
+        flow_lists.FlowQueueListView.filterset_class,
+        flow_lists.FlowInboxListView.filterset_class,
     )
+    flow_lists.FlowQueueListView.filterset_class = task_list_filter()
+    flow_lists.FlowInboxListView.filterset_class = task_list_filter()
     queue_queryset.__name__ = inbox_queryset.__name__ = "queryset"
     flow_lists.FlowQueueListView.queryset = viewprop(queue_queryset)
     flow_lists.FlowInboxListView.queryset = viewprop(inbox_queryset)
@@ -266,6 +302,7 @@ def proposed_code():
         selectors.plan_list_for_user = saved_selector
         del _REPOSITORY["plan_list_for_user"]
         flow_lists.FlowQueueListView.queryset, flow_lists.FlowInboxListView.queryset = saved[:2]
+        flow_lists.FlowQueueListView.filterset_class, flow_lists.FlowInboxListView.filterset_class = saved[3:]
         if saved[2] is None:
             del PlanFlowViewset.get_context_data
         else:
@@ -342,7 +379,41 @@ def run_configuration(label: str, runs: int, requests: int, *, proposed: bool) -
             stats = measure_page(url, username, requests)
             results[(url, size)] = stats
             print(stats.line(46))
+        if proposed:
+            with choices_from_own_units():
+                stats = measure_page(reverse("plans:list"), username, requests)
+            stats.name = stats.name.replace("page", "page (filter choices: own units only)", 1)
+            results[("plans, own-unit choices", size)] = stats
+            print(stats.line(46))
     return results
+
+
+@contextmanager
+def choices_from_own_units():
+    """A BOUND, not a design: the plan list page with its filter choices taken from the person's units.
+
+    `documents.selectors.plan_filter_choices` reads every issuing unit, every recipient unit
+    and every year of all the plans the person may see (30,300 plans and 303,000 recipient rows
+    for an officer of 100 communes; a select of ~3,000 units in the page). This measures the
+    page without that cost, to size what a cheaper design (choices from the person's units, a
+    cached list, or a unit search box) would give.
+    """
+    from django.utils import timezone
+
+    from documents import selectors
+    from documents.models import Unit
+
+    def own_units(*, user):
+        units = list(Unit.objects.filter(pk__in=selectors.unit_ids_of(user)).order_by("name"))
+        year = timezone.localdate().year
+        return selectors.PlanFilterChoices(issuers=units, recipient_units=units, years=list(range(year, year - 6, -1)))
+
+    saved = selectors.plan_filter_choices
+    selectors.plan_filter_choices = own_units
+    try:
+        yield
+    finally:
+        selectors.plan_filter_choices = saved
 
 
 def main(argv: list[str]) -> int:
@@ -376,10 +447,13 @@ def main(argv: list[str]) -> int:
             proposed = run_configuration("proposed (indexes, jit off, our queue query)", runs, requests, proposed=True)
         officer = bench.user(bench.OFFICERS[100])
         units = [str(pk) for pk in _unit_ids(officer)]
-        print("\nEXPLAIN ANALYZE of the hand-written queue query, officer in 100 units, with the proposed index:")
-        print(bench.explain(HAND_QUEUE_SQL, [bench.FLOW_REF, bench.RECEIVE, units]))
+        print("\nEXPLAIN ANALYZE of the hand-written queue (count, page), officer in 100 units, proposed index:")
+        print(bench.explain(HAND_QUEUE_COUNT_SQL, [_human_nodes(), bench.RECEIVE, units]))
+        print(bench.explain(HAND_QUEUE_SQL, [_human_nodes(), bench.RECEIVE, units]))
         sql, params = _proposed_sql(officer)
-        print("\nEXPLAIN ANALYZE of the proposed queue query (page), officer in 100 units:")
+        print("\nEXPLAIN ANALYZE of the proposed queue (count, page), officer in 100 units:")
+        count_sql, count_params = _proposed_count_sql(officer)
+        print(bench.explain(count_sql, count_params))
         print(bench.explain(sql, params))
         transaction.set_rollback(True)
 
@@ -402,10 +476,11 @@ def main(argv: list[str]) -> int:
             ratios = " ".join(f"{results[(ours, s)].median / proposed[(hand, s)].median:6.1f}x" for s in sizes)
             stmts = "/".join(str(results[(ours, s)].statements) for s in sizes)
             print(f"   {ours:40} {ratios}   statements {stmts}")
-        for url in (queue, inbox, plans):
-            p95 = " ".join(f"{results[(url, s)].p95:7.0f}" for s in sizes)
-            stmts = "/".join(str(results[(url, s)].statements) for s in sizes)
-            print(f"   page {url:35} p95 ms {p95}   statements {stmts}")
+        keys = [queue, inbox, plans] + (["plans, own-unit choices"] if title == "proposed" else [])
+        for key in keys:
+            p95 = " ".join(f"{results[(key, s)].p95:7.0f}" for s in sizes)
+            stmts = "/".join(str(results[(key, s)].statements) for s in sizes)
+            print(f"   page {key:35} p95 ms {p95}   statements {stmts}")
     print(f"bench time: {time.perf_counter() - started:.0f} s")
     return 0
 
@@ -452,14 +527,21 @@ def jit_effect(runs: int) -> None:
     print(off.line(46))
 
 
+def _proposed_count_sql(user):
+    from django.db.models import Count
+
+    from workflow.flows import PlanFlow
+
+    qs = bench.task_queue_for_user(user=user, flow_class=PlanFlow)
+    return qs.values("flow_task_type").annotate(n=Count("id")).query.sql_with_params()
+
+
 def _proposed_sql(user):
-    from viewflow.workflow.status import STATUS
 
     from workflow.flows import PlanFlow
 
     qs = (
         bench.task_queue_for_user(user=user, flow_class=PlanFlow)
-        .filter(status=STATUS.NEW)
         .select_related("process__planprocess__plan")
         .order_by("-created")[:PAGE]
     )
