@@ -320,6 +320,15 @@ def same_day_acknowledge_due(delivery: Delivery) -> datetime:
     return _end_of_local_day(timezone.localtime(delivery.sent_at).date())
 
 
+def _on_time(*, done_at, waiting: bool, due, now) -> bool | None:
+    """Whether a step was on time: known once done, or once still waiting past `due`; else None."""
+    if done_at is not None:
+        return done_at <= due
+    if waiting and now > due:
+        return False
+    return None
+
+
 @dataclass
 class UnitRate:
     """A recipient unit's record on the plans of the leader's units: on time and late, per obligation."""
@@ -438,25 +447,23 @@ def leader_dashboard(
 
     for delivery in deliveries.filter(sent_at__gte=since).order_by("unit__name", "sent_at"):
         rate = rates.setdefault(delivery.unit_id, UnitRate(delivery.unit))
-        ack_due = acknowledge_due(delivery)
-        if delivery.acknowledged_at is not None:
-            on_time = delivery.acknowledged_at <= ack_due
-        elif delivery.state == Delivery.State.SENT and now > ack_due:
-            on_time = False
-        else:
-            on_time = None
+        on_time = _on_time(
+            done_at=delivery.acknowledged_at,
+            waiting=delivery.state == Delivery.State.SENT,
+            due=acknowledge_due(delivery),
+            now=now,
+        )
         if on_time is not None:
             rate.acknowledged_on_time += on_time
             rate.acknowledged_late += not on_time
             tally(delivery, on_time)
         if delivery.requires_report and delivery.plan.schedule_end:
-            due = report_due(delivery.plan.schedule_end)
-            if delivery.first_report_at is not None:
-                on_time = delivery.first_report_at <= due
-            elif delivery.state in (Delivery.State.SENT, Delivery.State.ACKNOWLEDGED) and now > due:
-                on_time = False
-            else:
-                on_time = None
+            on_time = _on_time(
+                done_at=delivery.first_report_at,
+                waiting=delivery.state in (Delivery.State.SENT, Delivery.State.ACKNOWLEDGED),
+                due=report_due(delivery.plan.schedule_end),
+                now=now,
+            )
             if on_time is not None:
                 rate.reported_on_time += on_time
                 rate.reported_late += not on_time

@@ -70,6 +70,20 @@ class EmailDelivery:
     timeout_seconds: float
 
 
+# What a reminder's message needs (person, obligation or urge, plan, unit), loaded with the reminder.
+_REMINDER_CONTENT = (
+    "recipient",
+    "obligation__task",
+    "obligation__plan",
+    "obligation__unit",
+    "obligation__delivery",
+    "urge__plan",
+    "urge__unit",
+    "urge__delivery",
+    "urge__actor",
+)
+
+
 def email_settings() -> EmailDelivery:
     """The e-mail retry policy; the lease outlives the task's hard time limit."""
     cfg = getattr(settings, "PLANFLOW_EMAIL_DELIVERY", {})
@@ -152,17 +166,7 @@ def _reminder_claim(*, reminder_id: int) -> tuple[int | None, str]:
         reminder = (
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=reminder_id, sent_at__isnull=True, canceled_at__isnull=True)
-            .select_related(
-                "recipient",
-                "obligation__task",
-                "obligation__plan",
-                "obligation__unit",
-                "obligation__delivery",
-                "urge__plan",
-                "urge__unit",
-                "urge__delivery",
-                "urge__actor",
-            )
+            .select_related(*_REMINDER_CONTENT)
             .first()
         )
         if reminder is None:
@@ -365,17 +369,7 @@ def _digest_write(*, person, day, now: datetime) -> OutboundEmail | None:
     waiting = list(
         Reminder.objects.select_for_update(of=("self",))
         .filter(recipient=person, email_mode=EmailMode.DIGEST, digest__isnull=True, sent_at__isnull=False)
-        .select_related(
-            "recipient",
-            "obligation__task",
-            "obligation__plan",
-            "obligation__unit",
-            "obligation__delivery",
-            "urge__plan",
-            "urge__unit",
-            "urge__delivery",
-            "urge__actor",
-        )
+        .select_related(*_REMINDER_CONTENT)
         .order_by("created_at", "pk")
     )
     if not waiting:
