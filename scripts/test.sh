@@ -11,13 +11,13 @@
 # Arguments go to both pytest runs: scripts/test.sh -k acknowledge  (make test ARGS="-k acknowledge").
 # PLANFLOW_TEST_RUNS=sqlite (or postgres) runs one of the two only, for a quick local loop; the
 # default, and CI, run both. pytest's exit 5 (no test collected) counts as a failure.
-# Each run writes test-artifacts/<run>/ (junit.xml; tests may add files via PLANFLOW_TEST_ARTIFACTS).
+# Each run writes test-artifacts/<run>/ (or $PLANFLOW_ARTIFACTS_DIR/<run>/: junit.xml; tests may add files via PLANFLOW_TEST_ARTIFACTS).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 ROOT=$PWD
 PY=${PLANFLOW_PYTHON:-$ROOT/.venv/bin/python}
-ARTIFACTS=$ROOT/test-artifacts
+ARTIFACTS=${PLANFLOW_ARTIFACTS_DIR:-$ROOT/test-artifacts}
 RUN_TIMEOUT=${PLANFLOW_TEST_TIMEOUT:-1800}
 RUNS=${PLANFLOW_TEST_RUNS:-sqlite postgres}
 PG_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/planflow}
