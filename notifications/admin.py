@@ -6,12 +6,20 @@ reminder list (filter "thư: Gửi lỗi") and in the e-mail list: nothing is dr
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from notifications.calendar import WorkingCalendar, public_holiday_name
+from notifications import services
+from notifications.calendar import WorkingCalendar, public_holiday_name, site_defaults
+from notifications.forms import DeadlinesForm
 from notifications.models import (
     CalendarDay,
+    DeadlineDefaults,
     Notification,
     NotificationPreference,
     Obligation,
@@ -44,6 +52,94 @@ class CalendarDayAdmin(admin.ModelAdmin):
         if WorkingCalendar(exceptions={}).is_working_day(obj.date):
             return "Ngày làm việc"
         return "Nghỉ cuối tuần"
+
+
+# --- the site-wide deadlines and reminder policy ------------------------------------------
+
+
+class DeadlineDefaultsForm(DeadlinesForm, forms.ModelForm):
+    """The plan deadline form's fields plus office hours, editing the one `DeadlineDefaults` row."""
+
+    office_opens = forms.TimeField(label=_("Giờ bắt đầu làm việc (HH:MM)"), input_formats=["%H:%M"])
+    office_closes = forms.TimeField(
+        label=_("Giờ kết thúc làm việc (HH:MM)"),
+        input_formats=["%H:%M"],
+        help_text=_(
+            "Văn bản đến sau giờ này được xác nhận trước hết ngày làm việc tiếp theo (Nghị định 30/2020, Điều 21)."
+        ),
+    )
+
+    class Meta:
+        model = DeadlineDefaults
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        merged = site_defaults()
+        self.initial = {
+            **self.initial_from(merged),
+            "office_opens": merged["office_opens"],
+            "office_closes": merged["office_closes"],
+        }
+
+    def overrides(self) -> dict[str, Any]:
+        values = super().overrides()
+        values["office_opens"] = self.cleaned_data["office_opens"].strftime("%H:%M")
+        values["office_closes"] = self.cleaned_data["office_closes"].strftime("%H:%M")
+        return values
+
+
+@admin.register(DeadlineDefaults)
+class DeadlineDefaultsAdmin(admin.ModelAdmin):
+    """One page for the site's deadlines and reminder policy; deleting the row goes back to the settings."""
+
+    form = DeadlineDefaultsForm
+    readonly_fields = ("values", "updated_at", "updated_by")
+    fieldsets = (
+        (
+            _("Thời hạn"),
+            {
+                "fields": (
+                    "approve_working_days",
+                    "register_working_days",
+                    "review_working_days",
+                    "acknowledge_hoa_toc_hours",
+                    "office_opens",
+                    "office_closes",
+                )
+            },
+        ),
+        (
+            _("Nhắc việc"),
+            {
+                "fields": (
+                    "send_at",
+                    "before_working_days",
+                    "on_due_day",
+                    "overdue_every_working_days",
+                    "escalate_to_unit_leader_from_overdue_day",
+                    "escalate_to_issuer_leader_from_overdue_day",
+                )
+            },
+        ),
+        (_("Đã lưu"), {"fields": ("values", "updated_at", "updated_by")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not DeadlineDefaults.objects.exists()
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """Straight to the one row (or to adding it: until then the settings' defaults apply)."""
+        opts = self.model._meta
+        if DeadlineDefaults.objects.filter(pk=DeadlineDefaults.SINGLETON_ID).exists():
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[DeadlineDefaults.SINGLETON_ID])
+        else:
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+        return HttpResponseRedirect(url)
+
+    def save_model(self, request: HttpRequest, obj: DeadlineDefaults, form: DeadlineDefaultsForm, change: bool) -> None:
+        row = services.deadline_defaults_set(actor=request.user, values=form.overrides())
+        obj.pk, obj.values, obj.updated_at, obj.updated_by = row.pk, row.values, row.updated_at, row.updated_by
 
 
 # --- reminders, e-mails, notifications ----------------------------------------------------

@@ -40,7 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from documents.models import Urgency
-from notifications.models import CalendarDay, DeadlineKind
+from notifications.models import CalendarDay, DeadlineDefaults, DeadlineKind
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 END_OF_DAY = time(23, 59, 59)
@@ -236,20 +236,53 @@ class DeadlinePolicy:
     reminders: ReminderPolicy
 
 
-def deadline_policy(overrides: Mapping[str, Any] | None = None) -> DeadlinePolicy:
-    """Return the deadline policy: `settings.PLANFLOW_DEADLINES` with a plan's `overrides` merged in.
-
-    `overrides` has the shape of the setting (JSON: numbers, booleans, lists, "HH:MM"
-    strings) and may give any subset of its keys; nested dicts merge key by key. Raises
-    ValueError naming the key for an unknown key or a bad value, and ImproperlyConfigured
-    when the setting is missing.
-    """
+def setting_defaults() -> Mapping[str, Any]:
+    """`settings.PLANFLOW_DEADLINES`, the shipped defaults; ImproperlyConfigured when missing."""
     base = getattr(settings, "PLANFLOW_DEADLINES", None)
     if not isinstance(base, Mapping):
         raise ImproperlyConfigured(
             "settings.PLANFLOW_DEADLINES is missing: base.py must `from .deadlines import PLANFLOW_DEADLINES`"
         )
-    cfg = _merge(base, overrides or {}, prefix="")
+    return base
+
+
+def merge_policy(base: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`overrides` merged over `base` key by key (nested dicts too); ValueError names an unknown key."""
+    return _merge(base, overrides or {}, prefix="")
+
+
+def site_defaults() -> dict[str, Any]:
+    """The defaults in force: `settings.PLANFLOW_DEADLINES` with the admin's `DeadlineDefaults` merged in.
+
+    One query. Shape of the setting. Admin values that no longer validate (a key the
+    setting dropped) are ignored with the setting's values kept, so a stale row never
+    stops the sweep; the admin form refuses such values when they are entered.
+    """
+    base = setting_defaults()
+    values = DeadlineDefaults.objects.filter(pk=DeadlineDefaults.SINGLETON_ID).values_list("values", flat=True).first()
+    if not values:
+        return dict(base)
+    try:
+        merged = merge_policy(base, values)
+        deadline_policy(defaults=merged)
+    except ValueError:
+        return dict(base)
+    return merged
+
+
+def deadline_policy(
+    overrides: Mapping[str, Any] | None = None, *, defaults: Mapping[str, Any] | None = None
+) -> DeadlinePolicy:
+    """Return the deadline policy: the defaults with a plan's `overrides` merged in.
+
+    `defaults` is the site policy (`site_defaults()`, which reads the admin's row); without
+    it, `settings.PLANFLOW_DEADLINES` alone (no query). `overrides` has the shape of the
+    setting (JSON: numbers, booleans, lists, "HH:MM" strings) and may give any subset of its
+    keys; nested dicts merge key by key. Raises ValueError naming the key for an unknown key
+    or a bad value, and ImproperlyConfigured when the setting is missing.
+    """
+    base = setting_defaults() if defaults is None else defaults
+    cfg = merge_policy(base, overrides)
     reminders = cfg["reminders"]
     before = _working_day_list(reminders, "reminders.before_working_days")
     policy = DeadlinePolicy(
@@ -287,8 +320,12 @@ def due_for(
     urgency: str = "",
     overrides: Mapping[str, Any] | None = None,
     calendar: WorkingCalendar | None = None,
+    policy: DeadlinePolicy | None = None,
 ) -> datetime:
     """Return the due time of an obligation of `kind` that an event at `event_at` opened.
+
+    `policy` is the plan's policy (the sweep and the dashboard pass it, built over
+    `site_defaults()`); without it, `deadline_policy(overrides)` over the settings alone.
 
     The event: submission (approve), approval (register), arrival at the recipient
     (acknowledge), arrival of the report (review). approve, register and review are due at
@@ -306,7 +343,7 @@ def due_for(
     Raises ValueError for a naive `event_at`, an unknown kind, "report" (use
     `report_due`), or bad `overrides` (see `deadline_policy`).
     """
-    policy = deadline_policy(overrides)
+    policy = policy or deadline_policy(overrides)
     local = to_local(event_at)
     cal = calendar or WorkingCalendar()
     if kind == DeadlineKind.ACKNOWLEDGE:

@@ -18,6 +18,7 @@ from documents import selectors
 from documents.models import Delivery, Membership
 from notifications import calendar
 from notifications.models import DeadlineKind
+from notifications.reminders import Policies
 
 
 def due_time_rules() -> dict:
@@ -27,6 +28,7 @@ def due_time_rules() -> dict:
     plan's end date moved to a working day (Bộ luật Dân sự 2015, Điều 148).
     """
     working = calendar.WorkingCalendar()  # one query for the admin's days off, shared by every row
+    policies = Policies()  # one query for the admin's reminder policy, shared by every row
 
     def acknowledge_due(delivery: Delivery) -> datetime:
         plan = delivery.plan
@@ -34,7 +36,7 @@ def due_time_rules() -> dict:
             DeadlineKind.ACKNOWLEDGE,
             delivery.sent_at,
             urgency=plan.urgency,
-            overrides=plan.deadline_overrides,
+            policy=policies.policy(plan.deadline_overrides),
             calendar=working,
         )
 

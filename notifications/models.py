@@ -10,6 +10,7 @@
 - `Notification`: what the person sees in the app; `OutboundEmail`: the outbox of e-mails,
   whose state transitions make sending survive worker crashes (see `services.delivery`).
 - `NotificationPreference`: immediate e-mails, a daily digest or no e-mail; the iCalendar token.
+- `DeadlineDefaults`: the site-wide due times and reminder policy an admin edits (one row).
 """
 
 from __future__ import annotations
@@ -74,6 +75,40 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y}: {self.get_kind_display()}"
+
+
+class DeadlineDefaults(models.Model):
+    """The site-wide deadlines and reminder policy, as an admin set them in the admin site (one row).
+
+    `values` holds only what the admin changed, in the shape of `settings.PLANFLOW_DEADLINES`
+    (JSON: working days as whole numbers, "HH:MM" local times in Asia/Ho_Chi_Minh, lists,
+    booleans); every key it leaves out keeps the setting's value. A plan's own overrides
+    (`Plan.deadline_overrides`) are merged over the result. Read once per sweep, per
+    dashboard and per form by `notifications.calendar.site_defaults`; a change applies to
+    due times computed from then on (obligations opened later) and to the next reminder
+    step of every open obligation, not to due times already recorded.
+    """
+
+    SINGLETON_ID = 1
+
+    values = models.JSONField(_("giá trị đã đổi so với mặc định"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người cập nhật"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("thời hạn và chính sách nhắc việc mặc định")
+        verbose_name_plural = _("thời hạn và chính sách nhắc việc mặc định")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="deadline_defaults_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("Thời hạn và chính sách nhắc việc của toàn hệ thống"))
 
 
 class SweepCursor(models.Model):

@@ -34,7 +34,14 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from viewflow.workflow.models import Task
 
 from documents.models import Delivery, Membership, Plan, PlanEvent, PlanTask
-from notifications.calendar import DeadlinePolicy, WorkingCalendar, deadline_policy, due_for, report_due
+from notifications.calendar import (
+    DeadlinePolicy,
+    WorkingCalendar,
+    deadline_policy,
+    due_for,
+    report_due,
+    site_defaults,
+)
 from notifications.models import DeadlineKind, Obligation
 from notifications.steps import Step, StepClock, escalation
 from workflow.flows import PlanFlow
@@ -79,28 +86,32 @@ def plan_nodes() -> list:
 class Policies:
     """Deadline policies by plan overrides, each parsed once per sweep.
 
-    A plan whose overrides no longer validate (the setting changed under them) falls back
-    to the defaults, with a warning in the log, rather than stop the whole sweep.
+    The site defaults (`site_defaults()`: the settings with the admin's row merged in) are
+    read once, on first use (one query), unless given. A plan whose overrides no longer
+    validate (the defaults changed under them) falls back to the defaults, with a warning
+    in the log, rather than stop the whole sweep.
     """
 
-    def __init__(self) -> None:
-        self._cache: dict[str, tuple[DeadlinePolicy, Mapping[str, Any] | None]] = {}
+    def __init__(self, defaults: Mapping[str, Any] | None = None) -> None:
+        self._defaults = defaults
+        self._cache: dict[str, DeadlinePolicy] = {}
 
-    def _entry(self, overrides: Mapping[str, Any] | None) -> tuple[DeadlinePolicy, Mapping[str, Any] | None]:
+    @property
+    def defaults(self) -> Mapping[str, Any]:
+        if self._defaults is None:
+            self._defaults = site_defaults()
+        return self._defaults
+
+    def policy(self, overrides: Mapping[str, Any] | None) -> DeadlinePolicy:
+        """The policy of a plan with these `deadline_overrides` (the defaults when they do not validate)."""
         key = json.dumps(overrides or {}, sort_keys=True, default=str)
         if key not in self._cache:
             try:
-                self._cache[key] = (deadline_policy(overrides), overrides or None)
+                self._cache[key] = deadline_policy(overrides, defaults=self.defaults)
             except ValueError as error:
                 logger.warning("deadline overrides %s ignored: %s", key, error)
-                self._cache[key] = (deadline_policy(None), None)
+                self._cache[key] = deadline_policy(None, defaults=self.defaults)
         return self._cache[key]
-
-    def policy(self, overrides: Mapping[str, Any] | None) -> DeadlinePolicy:
-        return self._entry(overrides)[0]
-
-    def valid_overrides(self, overrides: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-        return self._entry(overrides)[1]
 
 
 # --- opening ----------------------------------------------------------------------------
@@ -180,7 +191,7 @@ def find_new_obligations(
             logger.warning("task %s (%s) has no delivery: no obligation opened", task["pk"], kind)
             continue
         unit_id = plan.issuer_id if kind in ISSUER_KINDS else delivery["unit_id"]
-        overrides = policies.valid_overrides(plan.deadline_overrides)
+        policy = policies.policy(plan.deadline_overrides)
         event_at = task["created"]
         if task["flow_task"].name == "dispatch":
             event_at = approvals.get(plan.pk, event_at)
@@ -191,7 +202,7 @@ def find_new_obligations(
             event_at=event_at,
             plan=plan,
             report_end=report_ends.get((plan.pk, unit_id)),
-            overrides=overrides,
+            policy=policy,
             calendar=clock.calendar,
         )
         obligation = Obligation(
@@ -204,9 +215,7 @@ def find_new_obligations(
             due_at=due_at,
         )
         if due_at is not None:
-            first = clock.first(
-                due_at=due_at, opened_at=obligation.opened_at, policy=policies.policy(overrides).reminders
-            )
+            first = clock.first(due_at=due_at, opened_at=obligation.opened_at, policy=policy.reminders)
             obligation.next_reminder_at = first.at if first else None
         obligations.append(obligation)
     return NewObligations(obligations, max(cursor_id, tasks[-1]["pk"]), len(tasks) >= limit)
@@ -218,13 +227,13 @@ def _due_at(
     event_at: datetime,
     plan: Plan,
     report_end: date | None,
-    overrides: Mapping[str, Any] | None,
+    policy: DeadlinePolicy,
     calendar: WorkingCalendar,
 ) -> datetime | None:
     if kind == DeadlineKind.REPORT:
         end = report_end or plan.schedule_end
         return report_due(end, calendar=calendar) if end else None
-    return due_for(kind, event_at, urgency=plan.urgency, overrides=overrides, calendar=calendar)
+    return due_for(kind, event_at, urgency=plan.urgency, policy=policy, calendar=calendar)
 
 
 # --- due reminders ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from documents.models import Delivery, Plan, Unit
 from documents.selectors import unit_ids_of
-from notifications.calendar import WorkingCalendar, overdue_working_days
+from notifications.calendar import WorkingCalendar, merge_policy, overdue_working_days, site_defaults
 from notifications.models import EmailMode, Notification, NotificationPreference, Obligation, SweepCursor, Urge
 from notifications.reminders import Decision, Policies, decide, due_obligations, find_new_obligations
 from notifications.services.delivery import preference_of
@@ -169,12 +169,15 @@ def lateness_report(
 
 
 def plan_deadlines_of(plan: Plan) -> dict:
-    """The plan's overrides merged over the defaults, as the deadline form shows them."""
-    from django.conf import settings
+    """The plan's overrides merged over the site defaults (`site_defaults`), as the deadline form shows them.
 
-    merged = {**settings.PLANFLOW_DEADLINES, **{k: v for k, v in plan.deadline_overrides.items() if k != "reminders"}}
-    merged["reminders"] = {**settings.PLANFLOW_DEADLINES["reminders"], **plan.deadline_overrides.get("reminders", {})}
-    return merged
+    Overrides that no longer validate against the defaults are not shown (the sweep ignores them too).
+    """
+    defaults = site_defaults()
+    try:
+        return merge_policy(defaults, plan.deadline_overrides)
+    except ValueError:
+        return defaults
 
 
 # --- the dry run -------------------------------------------------------------------------

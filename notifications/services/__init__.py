@@ -1,6 +1,6 @@
 """Writes of the notifications app, one module per subdomain; import them from here."""
 
-from notifications.services.deadlines import plan_deadlines_update
+from notifications.services.deadlines import deadline_defaults_set, plan_deadlines_update
 from notifications.services.delivery import (
     EmailGaveUp,
     EmailInFlight,
@@ -24,6 +24,7 @@ __all__ = [
     "EmailGaveUp",
     "EmailInFlight",
     "SweepResult",
+    "deadline_defaults_set",
     "deadlines_sweep",
     "digests_send",
     "email_deliver",

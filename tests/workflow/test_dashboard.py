@@ -94,8 +94,9 @@ def test_without_a_working_day_calendar_an_acknowledgement_is_due_the_same_calen
 def test_dashboard_page_in_a_fixed_number_of_queries(story, client_of, django_assert_num_queries):
     leader = client_of("lanhdao")
 
-    # session, user, "is a leader", the selector's four, the calendar's days off; the header's two
-    with time_machine.travel(at(20, 12), tick=False), django_assert_num_queries(10):
+    # session, user, "is a leader", the selector's four, the calendar's days off, the admin's
+    # deadline policy; the header's two
+    with time_machine.travel(at(20, 12), tick=False), django_assert_num_queries(11):
         response = leader.get(reverse("dashboard"))
 
     assert response.status_code == 200
