@@ -39,7 +39,8 @@ mkdir -p "$ARTIFACTS"
 declare -A RESULT   # run name -> one-line result
 FAILED=0
 
-# counts RUN: print "P passed, F failed, S skipped" from test-artifacts/RUN/junit.xml (errors count as failed).
+# counts RUN: print "P passed, F failed, S skipped, X xfailed" from test-artifacts/RUN/junit.xml
+# (errors count as failed; junit writes an expected failure as a skip of type pytest.xfail).
 counts() {
   "$PY" - "$ARTIFACTS/$1/junit.xml" <<'EOF'
 import sys
@@ -50,10 +51,13 @@ try:
 except (OSError, ET.ParseError):
     print("no junit.xml")
     raise SystemExit(0)
-suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-total = {key: sum(int(s.get(key, 0)) for s in suites) for key in ("tests", "failures", "errors", "skipped")}
-passed = total["tests"] - total["failures"] - total["errors"] - total["skipped"]
-print(f"{passed} passed, {total['failures'] + total['errors']} failed, {total['skipped']} skipped")
+cases = list(root.iter("testcase"))
+failed = sum(1 for c in cases if c.find("failure") is not None or c.find("error") is not None)
+skips = [c.find("skipped") for c in cases]
+xfailed = sum(1 for s in skips if s is not None and s.get("type") == "pytest.xfail")
+skipped = sum(1 for s in skips if s is not None) - xfailed
+passed = len(cases) - failed - skipped - xfailed
+print(f"{passed} passed, {failed} failed, {skipped} skipped, {xfailed} xfailed")
 EOF
 }
 
