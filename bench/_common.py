@@ -10,8 +10,8 @@ transaction:
 - 4,057 units: one central committee (the issuer of national plans), 63 provincial, 693 district-level
   and 3,300 commune-level committees, codes `bench-…`;
 - 20,000 people (`bench-…`), each with one or more roles (`Membership`) and the guardian
-  `UserObjectPermission` rows `documents.permissions.ROLE_PERMISSIONS` gives each role (20,617 roles,
-  36,845 guardian rows);
+  `UnitUserObjectPermission` rows (its direct table for units) `documents.permissions.ROLE_PERMISSIONS`
+  gives each role (20,617 roles, 36,845 guardian rows);
   three officers hold the receiving role in 1, 50 and 100 commune units (`bench-officer-1/-50/-100`);
 - 100,000 dispatched plans, each to 10 commune units (1,000,000 recipients and deliveries), one
   `PlanProcess` each, and 1,000,000 HUMAN `acknowledge` tasks of `PlanFlow` with
@@ -208,7 +208,7 @@ def drop_dataset() -> None:
             "DELETE FROM documents_recipient WHERE plan_id IN (SELECT id FROM bench_plans)",
             "DELETE FROM documents_planversion WHERE plan_id IN (SELECT id FROM bench_plans)",
             "DELETE FROM documents_plan WHERE id IN (SELECT id FROM bench_plans)",
-            f"DELETE FROM guardian_userobjectpermission WHERE user_id IN ({bench_users})",  # noqa: S608 (constants)
+            f"DELETE FROM documents_unituserobjectpermission WHERE user_id IN ({bench_users})",  # noqa: S608 (constants)
             f"DELETE FROM documents_membership WHERE user_id IN ({bench_users})",  # noqa: S608
             "DELETE FROM auth_user WHERE username LIKE 'bench-%%'",
             f"DELETE FROM documents_outgoingregister WHERE unit_id IN ({bench_units})",  # noqa: S608
@@ -360,17 +360,18 @@ def _build() -> dict:
                     copy.write_row((m0 + i, role, "", user0 + who, unit_id))
             grants = sorted(
                 {
-                    (user0 + who, perm_ids[perm.split(".", 1)[1]], str(unit_id))
+                    (user0 + who, perm_ids[perm.split(".", 1)[1]], unit_id)
                     for who, unit_id, role in roles
                     for perm in ROLE_PERMISSIONS[role]
                 }
             )
-            g0 = _reserve(c, "guardian_userobjectpermission", len(grants))
+            # guardian's direct table for units (documents.UnitUserObjectPermission, migration 0007).
+            g0 = _reserve(c, "documents_unituserobjectpermission", len(grants))
             with c.copy(
-                "COPY guardian_userobjectpermission (id, object_pk, content_type_id, permission_id, user_id) FROM STDIN"
+                "COPY documents_unituserobjectpermission (id, content_object_id, permission_id, user_id) FROM STDIN"
             ) as copy:
-                for i, (user_id, perm_id, object_pk) in enumerate(grants):
-                    copy.write_row((g0 + i, object_pk, unit_ct, perm_id, user_id))
+                for i, (user_id, perm_id, unit_id) in enumerate(grants):
+                    copy.write_row((g0 + i, unit_id, perm_id, user_id))
 
         # Who issues plan i, who drafted it, who holds an assigned task of a unit.
         c.execute("CREATE TEMP TABLE bench_issuer (n int PRIMARY KEY, unit_id bigint, drafter_id int) ON COMMIT DROP")
@@ -405,11 +406,14 @@ def _build() -> dict:
                 INSERT INTO documents_plan (id, doc_type, state, title, legal_basis, sections, body, source_text,
                     urgency, place, signer_title, signer_name, schedule_start, schedule_end, number, register_year,
                     number_symbol, issue_date, created_at, updated_at, drafter_id, issuer_id, confidentiality,
-                    signer_authority, deadline_overrides)
+                    signer_authority, deadline_overrides, search_key)
                 SELECT %(plan0)s + i, 'KH', CASE WHEN i >= %(open_from)s THEN 'in_execution' ELSE 'completed' END,
                     'Kế hoạch triển khai nhiệm vụ số ' || i, '[]', '[]', '', '', '', 'Hà Nội', '', '', NULL, NULL,
                     i + 1, extract(year FROM t)::int, (i + 1) || '/KH-MTTQ', t::date, t, t, b.drafter_id, b.unit_id,
-                    '', '', '{}'
+                    '', '', '{}',
+                    -- documents.selectors.plan_search_key of the title and the number (the issuer's and
+                    -- recipients' names left out: the bench searches titles)
+                    ' ke hoach trien khai nhiem vu so ' || i || ' ' || (i + 1) || ' kh mttq '
                 FROM generate_series(0, %(n_plans)s - 1) AS i
                 CROSS JOIN LATERAL (SELECT now() - (%(n_plans)s - i) * interval '25 minutes' AS t,
                     CASE WHEN i %% 100 = 0 THEN 0 WHEN i %% 10 = 0 THEN 1 + (i / 10) %% %(n_provinces)s
@@ -497,8 +501,9 @@ def _build() -> dict:
             )
     with step("VACUUM ANALYZE"), connection.cursor() as c:
         for table in (
-            "documents_unit", "auth_user", "documents_membership", "guardian_userobjectpermission", "documents_plan",
-            "viewflow_process", "workflow_planprocess", "documents_recipient", "documents_delivery", "viewflow_task",
+            "documents_unit", "auth_user", "documents_membership", "documents_unituserobjectpermission",
+            "documents_plan", "viewflow_process", "workflow_planprocess", "documents_recipient", "documents_delivery",
+            "viewflow_task",
         ):  # fmt: skip
             c.execute(f"VACUUM ANALYZE {table}")
     return {
@@ -711,47 +716,6 @@ def _build_board_plan():
     return plan
 
 
-# --- code proposed in docs/performance.md, used by the benches (the app is not changed) ---------
-
-
-def task_queue_for_user(*, user, flow_class):
-    """PROPOSED (workflow/selectors.py): the NEW tasks of `flow_class` that `user` may take.
-
-    viewflow's `TaskQuerySet.user_queue(...).filter(status=NEW)` rule, in a form an index answers:
-    - the (permission, unit ids) pairs the person holds come from their roles (`Membership` and
-      `documents.permissions.ROLE_PERMISSIONS`, which is what grants the guardian rows), in one
-      small statement, as `workflow.services.open_tasks_for_user` reads them since b7733f9; they
-      are matched with `owner_permission = … AND owner_permission_obj_pk IN (…)`, which the
-      partial index `(owner_permission, owner_permission_obj_pk) WHERE status = 'NEW'` answers.
-      viewflow matches concatenated strings, which no index can answer, and reads each guardian
-      row the person holds with two more statements (its content type, its permission);
-    - the flow is told by the task's own `flow_task` (this flow's human nodes), not by joining
-      every process (a hash join over all processes: 20 ms at 100,000 plans);
-    - left out: `owner = user` (a NEW task has no owner: viewflow moves a task it assigns to
-      ASSIGNED; an owner branch in the OR makes PostgreSQL walk every task the person ever did)
-      and global permissions (DESIGN.md: they must not leak every unit's work into a list;
-      a superuser still sees every task, as in viewflow).
-    """
-    from django.db.models import Q
-    from viewflow.workflow.status import STATUS
-
-    from documents.models import Membership
-    from documents.permissions import ROLE_PERMISSIONS
-
-    human = [node for node in flow_class.instance.nodes() if node.task_type == "HUMAN"]
-    tasks = flow_class.task_class._default_manager.filter(flow_task__in=human, status=STATUS.NEW)
-    if user.is_superuser:
-        return tasks
-    held: dict[str, list[str]] = {}
-    for role, unit_id in Membership.objects.filter(user_id=user.pk).values_list("role", "unit_id"):
-        for perm in ROLE_PERMISSIONS[role]:
-            held.setdefault(perm, []).append(str(unit_id))
-    allowed = Q(owner_permission__isnull=True)
-    for perm, unit_ids in held.items():
-        allowed |= Q(owner_permission=perm, owner_permission_obj_pk__in=unit_ids)
-    return tasks.filter(allowed)
-
-
 # --- measuring --------------------------------------------------------------------------
 
 
@@ -763,6 +727,7 @@ class Stats:
     ms: list[float]
     statements: int | None = None
     note: str = ""
+    cpu_ms: list[float] | None = None  # this process's CPU time per call (`alternate`), load-independent
 
     @property
     def median(self) -> float:
@@ -777,7 +742,9 @@ class Stats:
         statements = "" if self.statements is None else f"{self.statements:>7,}"
         return (
             f"{self.name[:width]:{width}} {self.median:9.1f} {min(self.ms):9.1f} {max(self.ms):9.1f}"
-            f" {self.p95:9.1f} {statements:>7} {self.note}"
+            f" {self.p95:9.1f} {statements:>7}"
+            + (f" {statistics.median(self.cpu_ms):7.1f}" if self.cpu_ms else "")
+            + f" {self.note}"
         )
 
 
@@ -790,6 +757,37 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     t0 = time.perf_counter()
     result = fn()
     return (time.perf_counter() - t0) * 1000, result
+
+
+def alternate(
+    variants: Sequence[tuple[str, Callable[[], object]]], runs: int, *, budget_seconds: float = 20.0
+) -> dict[str, Stats]:
+    """Time each variant `runs` times, taking turns (a, b, c, a, b, c, …), with its statement count.
+
+    Taking turns spreads the machine's load (other processes, caches, autovacuum) over every
+    variant alike; this process's CPU time is kept beside the wall time (`Stats.cpu_ms`: what
+    the Python side costs whatever the load, the database's own time not included). One call
+    of each, counted, comes first (also a warm-up). A variant slower
+    than `budget_seconds` in all stops after 3 calls (its `note` says how many it got).
+    """
+    stats: dict[str, Stats] = {}
+    for name, fn in variants:
+        n, _, _ = count_statements(fn)
+        stats[name] = Stats(name, [], n, cpu_ms=[])
+    spent = dict.fromkeys(stats, 0.0)
+    for _ in range(runs):
+        for name, fn in variants:
+            if len(stats[name].ms) >= 3 and spent[name] > budget_seconds:
+                continue
+            cpu = time.process_time()
+            ms, _ = timed(fn)
+            stats[name].cpu_ms.append((time.process_time() - cpu) * 1000)
+            stats[name].ms.append(ms)
+            spent[name] += ms / 1000
+    for stat in stats.values():
+        if len(stat.ms) < runs:
+            stat.note = f"n={len(stat.ms)} (time budget)"
+    return stats
 
 
 def count_statements(fn: Callable[[], object]) -> tuple[int, object, list[str]]:

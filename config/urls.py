@@ -34,6 +34,7 @@ urlpatterns = [
 ]
 
 # Our Vietnamese error pages (viewflow's English ones would shadow templates named 404.html etc.).
+handler400 = "workflow.views.bad_request"
 handler403 = "workflow.views.permission_denied"
 handler404 = "workflow.views.page_not_found"
 handler500 = "workflow.views.server_error"

@@ -8,6 +8,7 @@ from django.contrib import admin
 
 from documents.models import (
     Delivery,
+    Deputyship,
     Membership,
     OutgoingRegister,
     Plan,
@@ -48,6 +49,14 @@ class UnitAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
     inlines = [MembershipInline]
 
+    def get_urls(self):
+        from django.urls import path
+
+        from documents.admin_directory import directory_import_view
+
+        view = self.admin_site.admin_view(directory_import_view(self))
+        return [path("import/", view, name="documents_unit_import"), *super().get_urls()]
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
@@ -69,6 +78,18 @@ class PlanEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "plan", "action", "actor", "from_state", "to_state"]
     list_filter = ["action"]
     search_fields = ["plan__title", "plan__number_symbol", "comment"]
+
+
+@admin.register(Deputyship)
+class DeputyshipAdmin(ReadOnlyAdmin):
+    """Deputies of leaders, read-only: they are named and revoked by the leader on the deputies page
+    (`documents.services.deputyship_create`/`deputyship_revoke`), which checks the rules and audits."""
+
+    list_display = ["unit", "leader", "deputy", "starts_on", "ends_on", "reason", "created_at", "revoked_at"]
+    list_filter = ["unit__level", "starts_on", "revoked_at"]
+    search_fields = ["unit__name", "leader__username", "leader__first_name", "deputy__username", "deputy__first_name"]
+    list_select_related = ["unit", "leader", "deputy"]
+    date_hierarchy = "starts_on"
 
 
 @admin.register(Delivery)

@@ -9,11 +9,14 @@ e-document exchange (QCVN 102:2016/BTTTT, "edXML").
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
 class Unit(models.Model):
@@ -82,7 +85,9 @@ class Unit(models.Model):
         help_text=_("Ký hiệu của cơ quan trong số ký hiệu văn bản, ví dụ MTTQ-BTT."),
     )
     signature_authority = models.CharField(
-        _("thẩm quyền ký"), max_length=120, blank=True,
+        _("thẩm quyền ký"),
+        max_length=120,
+        blank=True,
         help_text=_("Dòng thẩm quyền trên chữ ký khi lãnh đạo ký thay mặt tập thể, ví dụ TM. BAN THƯỜNG TRỰC."),
     )
     aliases = models.JSONField(
@@ -132,6 +137,115 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.unit}"
+
+
+class UnitUserObjectPermission(UserObjectPermissionBase):
+    """A person's object permission on one unit (guardian's direct-foreign-key table for `Unit`).
+
+    guardian finds this model through the reverse relation on `Unit` and uses it instead of its
+    generic `UserObjectPermission` for every unit (assign_perm, remove_perm, has_perm,
+    get_objects_for_user): a real foreign key with an index, no text `object_pk` to cast.
+    Rows are written only by `documents.permissions.grant_role`/`revoke_role`.
+    """
+
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="user_object_permissions")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("quyền của người trên đơn vị")
+        verbose_name_plural = _("quyền của người trên đơn vị")
+
+
+class UnitGroupObjectPermission(GroupObjectPermissionBase):
+    """A group's object permission on one unit (guardian's direct-foreign-key table for `Unit`).
+
+    planflow grants no group permissions today; the table exists so that guardian never falls
+    back to its generic `GroupObjectPermission` table for units.
+    """
+
+    content_object = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="group_object_permissions")
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("quyền của nhóm trên đơn vị")
+        verbose_name_plural = _("quyền của nhóm trên đơn vị")
+
+
+class DeputyshipQuerySet(models.QuerySet):
+    def active_on(self, day: dt.date) -> DeputyshipQuerySet:
+        """Deputyships in force on `day` (a local date, Asia/Ho_Chi_Minh), checked against the directory.
+
+        In force: not revoked, `starts_on <= day <= ends_on`, the leader still holds the
+        leader role in the unit and the deputy still holds a role there.
+        """
+        leader_role = Membership.objects.filter(
+            user_id=OuterRef("leader_id"), unit_id=OuterRef("unit_id"), role=Membership.Role.LEADER
+        )
+        deputy_role = Membership.objects.filter(user_id=OuterRef("deputy_id"), unit_id=OuterRef("unit_id"))
+        return self.filter(
+            Exists(leader_role),
+            Exists(deputy_role),
+            revoked_at__isnull=True,
+            starts_on__lte=day,
+            ends_on__gte=day,
+        )
+
+
+class Deputyship(models.Model):
+    """A leader on leave names a deputy (người được giao thay) for one unit over a range of dates.
+
+    `starts_on` and `ends_on` are local dates (Asia/Ho_Chi_Minh), both included. While it is in
+    force (`DeputyshipQuerySet.active_on`) the deputy holds the leader role's unit permissions
+    on `unit` (`documents.permissions.ROLE_PERMISSIONS[LEADER]`), evaluated when a permission is
+    checked, and every action they take by it is recorded "on behalf of" the leader
+    (`PlanEvent.on_behalf_of`). The deputy must hold a role in the unit (so that they see the
+    unit's plans) and must not be a leader of it already. A revoked deputyship stays as history.
+    Rules and errors: `documents.services.deputyship_create` / `deputyship_revoke`.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="deputyships")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("lãnh đạo vắng mặt"), on_delete=models.PROTECT, related_name="+"
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người được giao thay"), on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField(_("từ ngày"))
+    ends_on = models.DateField(_("đến hết ngày"))
+    reason = models.CharField(_("lý do"), max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người giao"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("ngày giao"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thu hồi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = DeputyshipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("giao người thay lãnh đạo")
+        verbose_name_plural = _("giao người thay lãnh đạo")
+        ordering = ["unit", "starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="deputyship_range_ordered"),
+            models.CheckConstraint(condition=~Q(deputy=F("leader")), name="deputyship_not_self"),
+        ]
+        indexes = [
+            models.Index(fields=["deputy", "ends_on"], name="deputyship_deputy_end"),
+            models.Index(fields=["unit", "leader", "ends_on"], name="deputyship_unit_leader_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deputy} thay {self.leader} – {self.unit} ({self.starts_on:%d/%m/%Y}–{self.ends_on:%d/%m/%Y})"
+
+    def is_active_on(self, day: dt.date) -> bool:
+        """True when not revoked and `day` lies in the range (the directory is not re-checked here)."""
+        return self.revoked_at is None and self.starts_on <= day <= self.ends_on
 
 
 class Urgency(models.TextChoices):
@@ -222,6 +336,14 @@ class Plan(models.Model):
 
     created_at = models.DateTimeField(_("ngày tạo"), default=timezone.now)
     updated_at = models.DateTimeField(_("cập nhật"), auto_now=True)
+    search_key = models.TextField(
+        _("khóa tìm kiếm"),
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text=_("Các từ của trích yếu, số ký hiệu, cơ quan ban hành và nơi nhận, viết thường, không dấu."),
+    )
 
     class Meta:
         verbose_name = _("kế hoạch")
@@ -234,6 +356,11 @@ class Plan(models.Model):
                 name="plan_number_unique_per_register",
                 condition=Q(number__isnull=False),
             ),
+        ]
+        indexes = [
+            # The plan list, newest first; MIN/MAX of the year filter's choices (docs/performance.md).
+            models.Index(fields=["created_at"], name="plan_created"),
+            models.Index(fields=["issue_date"], name="plan_issue_date"),
         ]
 
     def __str__(self) -> str:
@@ -451,7 +578,11 @@ class Delivery(models.Model):
                 condition=~Q(state__in=["refused", "withdrawn"]),
             ),
         ]
-        indexes = [models.Index(fields=["unit", "state"], name="delivery_unit_state")]
+        indexes = [
+            models.Index(fields=["unit", "state"], name="delivery_unit_state"),
+            # "Plans delivered to my units" from the index alone (the plan list's visibility).
+            models.Index(fields=["unit", "plan"], name="delivery_unit_plan"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.plan} → {self.unit}"
@@ -552,6 +683,8 @@ class PlanEvent(models.Model):
         WITHDRAW = "withdraw", _("Thu hồi")
         ROLE_GRANT = "role_grant", _("Giao vai trò")
         ROLE_REVOKE = "role_revoke", _("Thu hồi vai trò")
+        DEPUTY_NAME = "deputy_name", _("Giao người thay lãnh đạo")
+        DEPUTY_REVOKE = "deputy_revoke", _("Thu hồi việc giao thay")
 
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -2,17 +2,35 @@
 
 Roles are per unit (`Membership`); each role grants object permissions on its
 unit, so that viewflow's queue and our own checks answer "may this person act
-for this unit?" the same way.
+for this unit?" the same way. The rows live in guardian's direct-foreign-key
+tables for units (`UnitUserObjectPermission`, `UnitGroupObjectPermission`):
+guardian picks them for every `Unit` by itself, so `assign_perm`, `remove_perm`,
+`user.has_perm(perm, unit)` and `get_objects_for_user` never read its generic
+table for units.
+
+Deputies (issue 6: "a leader on leave names a deputy for a date range"): while a
+`Deputyship` is in force, its deputy holds the leader role's permissions on its
+unit. This is evaluated when a permission is checked, from the dates (local,
+Asia/Ho_Chi_Minh, both ends included), never by granting and revoking guardian
+rows on a timer: `has_unit_permission` (through `documents.backends.DeputyshipBackend`),
+`units_with_permission` (and so the queues of `workflow.selectors`) and `unit_authority`
+all honour it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from guardian.shortcuts import assign_perm, remove_perm
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from documents.models import Membership, Unit
+from documents.models import Deputyship, Membership, Unit, UnitUserObjectPermission
 
 
 class UnitPermission:
@@ -37,9 +55,12 @@ A recipient unit's leader may acknowledge and report as well as its officer; the
 issuer's drafter follows up the reports of the plans of the unit.
 """
 
+DEPUTY_PERMISSIONS: tuple[str, ...] = ROLE_PERMISSIONS[Membership.Role.LEADER]
+"""What a deputy may do for the unit while their deputyship is in force: what the leader role allows."""
+
 
 def grant_role(*, user: AbstractBaseUser, unit: Unit, role: str) -> None:
-    """Grant the unit permissions of `role` on `unit` to `user`."""
+    """Grant the unit permissions of `role` on `unit` to `user` (rows of `UnitUserObjectPermission`)."""
     for perm in ROLE_PERMISSIONS[role]:
         assign_perm(perm, user, unit)
 
@@ -57,14 +78,115 @@ def revoke_role(*, user: AbstractBaseUser, unit: Unit, role: str) -> None:
 
 
 def has_unit_permission(user: AbstractBaseUser, perm: str, unit: Unit | None) -> bool:
-    """True when `user` holds `perm` on `unit` (False for anonymous users and `unit=None`)."""
+    """True when `user` holds `perm` on `unit`, in their own right or as a deputy in force today.
+
+    False for anonymous and inactive users and for `unit=None`. Goes through `user.has_perm`:
+    guardian's backend answers from the direct table, `DeputyshipBackend` from deputyships.
+    """
     if unit is None or not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm(perm, unit)
 
 
 def units_with_permission(user: AbstractBaseUser, perm: str) -> Iterable[int]:
-    """Ids of the units on which `user` holds `perm`, as a subquery-able queryset of ids."""
-    from guardian.shortcuts import get_objects_for_user
+    """Ids of the units on which `user` holds `perm`, as a subquery-able queryset of ids.
 
-    return get_objects_for_user(user, perm, klass=Unit, accept_global_perms=False).values_list("id", flat=True)
+    Held in their own right (guardian rows; global permissions are not read) or, for a
+    permission of `DEPUTY_PERMISSIONS`, through a deputyship in force today. One statement
+    when evaluated, whatever the number of units or deputyships.
+    """
+    own = get_objects_for_user(user, perm, klass=Unit, accept_global_perms=False)
+    if perm not in DEPUTY_PERMISSIONS or not user.is_authenticated:
+        return own.values_list("id", flat=True)
+    deputised = active_deputyships(user=user).values("unit_id")
+    return Unit.objects.filter(Q(pk__in=own.values("pk")) | Q(pk__in=deputised)).values_list("id", flat=True)
+
+
+# --- deputies ------------------------------------------------------------------------------
+
+
+def active_deputyships(*, user: AbstractBaseUser, on: dt.date | None = None) -> QuerySet[Deputyship]:
+    """The deputyships in force on `on` (default: today, Asia/Ho_Chi_Minh) that make `user` a deputy."""
+    return Deputyship.objects.active_on(on or timezone.localdate()).filter(deputy_id=user.pk)
+
+
+def deputyship_for(
+    user: AbstractBaseUser, perm: str, unit: Unit | int, *, on: dt.date | None = None
+) -> Deputyship | None:
+    """The deputyship in force by which `user` holds `perm` on `unit`, with its leader loaded; or None.
+
+    Only permissions of `DEPUTY_PERMISSIONS` can come from a deputyship. When two leaders of
+    the unit named the same deputy, the deputyship that started first answers.
+    """
+    if perm not in DEPUTY_PERMISSIONS or not user.is_authenticated or not user.is_active:
+        return None
+    unit_id = unit.pk if isinstance(unit, Unit) else unit
+    return (
+        active_deputyships(user=user, on=on)
+        .filter(unit_id=unit_id)
+        .select_related("leader")
+        .order_by("starts_on", "pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class UnitAuthority:
+    """How a person holds a unit permission: in their own right (`on_behalf_of` None) or as a deputy.
+
+    `on_behalf_of` is the leader a deputy acts for (it goes to `PlanEvent.on_behalf_of`);
+    `deputyship` the deputyship that gives the right.
+    """
+
+    on_behalf_of: AbstractBaseUser | None = None
+    deputyship: Deputyship | None = None
+
+
+def unit_authority(user: AbstractBaseUser, perm: str, unit: Unit | None) -> UnitAuthority | None:
+    """By what right `user` holds `perm` on `unit` today, or None when they do not hold it.
+
+    A right of one's own comes first: a deputy who holds the permission through a role of
+    their own (an officer acknowledging for their unit) acts in their own name, not "on
+    behalf of" the leader. A superuser acts in their own right.
+    """
+    if unit is None or not user.is_authenticated or not user.is_active:
+        return None
+    if ObjectPermissionChecker(user).has_perm(perm, unit):
+        return UnitAuthority()
+    deputyship = deputyship_for(user, perm, unit)
+    if deputyship is None:
+        return None
+    return UnitAuthority(on_behalf_of=deputyship.leader, deputyship=deputyship)
+
+
+def viewflow_queue_keys(*, user: AbstractBaseUser) -> QuerySet:
+    """The `<app_label>.<codename>_<unit id>` strings viewflow's queue matches tasks against, lazily.
+
+    viewflow's `TaskQuerySet.user_queue` builds these from guardian's *generic* tables (empty
+    for units now), unless the user object carries `_viewflow_per_object_perm_cache`:
+    `DeputyshipBackend.get_all_permissions` sets it to this queryset, which viewflow then uses
+    as a subquery (one statement with the queue, none before). Covers the person's own rows
+    of `UnitUserObjectPermission` and the leader-role rows of the leaders they deputise for
+    today. planflow grants no group permissions.
+    """
+    deputised = (
+        Deputyship.objects.active_on(timezone.localdate())
+        .filter(deputy_id=user.pk, leader_id=OuterRef("user_id"), unit_id=OuterRef("content_object_id"))
+        .values("pk")
+    )
+    codenames = [perm.split(".", 1)[1] for perm in DEPUTY_PERMISSIONS]
+    return (
+        UnitUserObjectPermission.objects.filter(
+            Q(user_id=user.pk) | Q(Exists(deputised), permission__codename__in=codenames)
+        )
+        .annotate(
+            key=Concat(
+                Value(f"{Unit._meta.app_label}."),
+                F("permission__codename"),
+                Value("_"),
+                Cast("content_object_id", output_field=CharField()),
+                output_field=CharField(),
+            )
+        )
+        .values("key")
+    )

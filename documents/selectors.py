@@ -19,8 +19,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from documents.models import Delivery, Membership, Plan, PlanEvent, Recipient, Report, Unit
+from documents.models import Delivery, Deputyship, Membership, Plan, PlanEvent, Recipient, Report, Unit
 
 
 def unit_ids_of(user: AbstractBaseUser, *roles: str) -> QuerySet:
@@ -46,7 +47,7 @@ def plan_get_for_user(*, user: AbstractBaseUser, plan_id: int) -> Plan:
     try:
         return plan_list_for_user(user=user).get(pk=plan_id)
     except Plan.DoesNotExist:
-        raise Http404("Không tìm thấy kế hoạch.") from None
+        raise Http404(_("Không tìm thấy kế hoạch.")) from None
 
 
 def user_is_issuer_member(*, user: AbstractBaseUser, plan: Plan) -> bool:
@@ -63,30 +64,158 @@ class BoardRow:
     reports: list[Report]
 
 
-def plan_board(*, plan: Plan) -> list[BoardRow]:
-    """The status board of a plan: one row per delivery, in three queries whatever its size."""
-    deliveries = list(
-        plan.deliveries.select_related("unit", "acknowledged_by")
-        .prefetch_related(
-            Prefetch("events", queryset=PlanEvent.objects.select_related("actor").order_by("created_at", "id")),
-            Prefetch("reports", queryset=Report.objects.select_related("submitted_by", "reviewed_by")),
-        )
-        .order_by("unit__name", "id")
+# Choice labels by value, built once (lazy: the request's language applies when drawn). Django's
+# `get_<field>_display()` rebuilds a hashed dict of every lazy choice on each call, translating all
+# 19 actions to draw one: ~4,000 gettext calls for one board page (bench/board.py).
+_ACTION_LABELS = dict(PlanEvent.Action.choices)
+_DELIVERY_STATE_LABELS = dict(Delivery.State.choices)
+_DECISION_LABELS = dict(Report.Decision.choices)
+
+
+def _label_events(events) -> None:
+    """Give each audit record `action_label`, the words of its action (what `get_action_display` gives)."""
+    for event in events:
+        event.action_label = _ACTION_LABELS.get(event.action, event.action)
+
+
+def _board_rows(deliveries: QuerySet[Delivery]) -> list[BoardRow]:
+    """Board rows of `deliveries` (ordered by the caller), in three queries whatever their number.
+
+    Each delivery carries `state_label`, each step `action_label`, each report `decision_label`.
+    """
+    rows = deliveries.select_related("unit", "acknowledged_by", "recipient").prefetch_related(
+        Prefetch("events", queryset=PlanEvent.objects.select_related("actor").order_by("created_at", "id")),
+        Prefetch("reports", queryset=Report.objects.select_related("submitted_by", "reviewed_by")),
     )
-    return [BoardRow(delivery=d, steps=list(d.events.all()), reports=list(d.reports.all())) for d in deliveries]
+    board = []
+    for d in rows:
+        d.state_label = _DELIVERY_STATE_LABELS.get(d.state, d.state)
+        steps, reports = list(d.events.all()), list(d.reports.all())
+        _label_events(steps)
+        for report in reports:
+            report.decision_label = _DECISION_LABELS.get(report.decision, report.decision)
+        board.append(BoardRow(delivery=d, steps=steps, reports=reports))
+    return board
 
 
-def plan_board_summary(*, plan: Plan) -> list[tuple[str, str, int]]:
-    """(state, label, count) of the plan's deliveries per state, in the order of `Delivery.State`."""
-    from django.db.models import Count
+def plan_board(*, plan: Plan) -> list[BoardRow]:
+    """The whole status board of a plan: one row per delivery, in three queries whatever its size.
 
-    counts = dict(plan.deliveries.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
-    return [(state, str(label), counts[state]) for state, label in Delivery.State.choices if state in counts]
+    For a page, use `plan_board_page` (a plan may go to 3,300 units: issue 7).
+    """
+    return _board_rows(plan.deliveries.order_by("unit__name", "id"))
+
+
+BOARD_PAGE_SIZE = 50
+
+
+@dataclass
+class BoardFilter:
+    """What a clerk narrows the board to: a delivery state (`Delivery.State`, "" for all), overdue only."""
+
+    state: str = ""
+    overdue: bool = False
+
+
+def plan_board_page(
+    *,
+    plan: Plan,
+    board_filter: BoardFilter | None = None,
+    page: int | str | None = 1,
+    per_page: int = BOARD_PAGE_SIZE,
+    today: date | None = None,
+):
+    """One page of the plan's status board, ordered by unit name: a `django.core.paginator.Page`
+    whose `object_list` is a list of `BoardRow`.
+
+    Four statements whatever the number of recipients: the count of the filtered deliveries,
+    then the page's deliveries (with unit, person and recipient), their audit records, their
+    reports. `page` is read as `Paginator.get_page` does (out of range gives the last page).
+    "Overdue" is `overdue_delivery_q` on `today` (Asia/Ho_Chi_Minh, default today).
+    """
+    from django.core.paginator import Paginator
+
+    board_filter = board_filter or BoardFilter()
+    deliveries = plan.deliveries.order_by("unit__name", "id")
+    if board_filter.state:
+        deliveries = deliveries.filter(state=board_filter.state)
+    if board_filter.overdue:
+        deliveries = deliveries.filter(overdue_delivery_q(today=today or timezone.localdate()))
+    result = Paginator(deliveries.values_list("pk", flat=True), per_page).get_page(page)
+    ids = list(result.object_list)
+    by_id = {row.delivery.pk: row for row in _board_rows(Delivery.objects.filter(pk__in=ids))}
+    result.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    return result
+
+
+def plan_board_rows_for_units(*, plan: Plan, deliveries: list[Delivery]) -> list[BoardRow]:
+    """Board rows of the plan's deliveries among `deliveries` (a recipient's own units), by unit name."""
+    return _board_rows(plan.deliveries.filter(pk__in=[d.pk for d in deliveries]).order_by("unit__name", "id"))
+
+
+@dataclass
+class BoardSummary:
+    """Counts over every delivery of a plan: per state (in the order of `Delivery.State`) and overdue."""
+
+    states: list[tuple[str, str, int]]
+    overdue: int
+    total: int
+
+
+def plan_board_summary(*, plan: Plan, today: date | None = None) -> BoardSummary:
+    """Per-state and overdue counts of the plan's deliveries, in one aggregate query.
+
+    Overdue as `overdue_delivery_q`: the plan is in execution, its schedule ended before
+    `today` (Asia/Ho_Chi_Minh, default today) and the delivery is still open.
+    """
+    today = today or timezone.localdate()
+    per_state: dict[str, int] = {}
+    open_count = 0
+    rows = plan.deliveries.order_by().values_list("state", "requires_report").annotate(n=Count("id"))
+    for state, requires_report, n in rows:
+        per_state[state] = per_state.get(state, 0) + n
+        closed = state in Delivery.CLOSED_STATES or (state == Delivery.State.ACKNOWLEDGED and not requires_report)
+        open_count += 0 if closed else n
+    late = plan.state == Plan.State.IN_EXECUTION and plan.schedule_end is not None and plan.schedule_end < today
+    return BoardSummary(
+        states=[(state, str(label), per_state[state]) for state, label in Delivery.State.choices if state in per_state],
+        overdue=open_count if late else 0,
+        total=sum(per_state.values()),
+    )
 
 
 def plan_timeline(*, plan: Plan) -> QuerySet[PlanEvent]:
-    """Every audit record of the plan, oldest first, with actor and unit loaded."""
+    """Every audit record of the plan, oldest first, with actor and unit loaded (the CSV for inspectors)."""
     return plan.events.select_related("actor", "on_behalf_of", "delivery__unit").order_by("sequence")
+
+
+TIMELINE_PAGE_SIZE = 50
+
+
+def plan_timeline_page(*, plan: Plan, page: int | str | None = 1, per_page: int = TIMELINE_PAGE_SIZE):
+    """One page of the plan's audit trail, newest first: a `Page` of `PlanEvent` (two statements),
+    each with `action_label`.
+
+    The whole trail, oldest first, is `plan_timeline` (the CSV download).
+    """
+    from django.core.paginator import Paginator
+
+    events = plan.events.select_related("actor", "on_behalf_of", "delivery__unit").order_by("-sequence")
+    result = Paginator(events, per_page).get_page(page)
+    result.object_list = list(result.object_list)
+    _label_events(result.object_list)
+    return result
+
+
+RECIPIENTS_SHOWN = 50
+
+
+def plan_recipients_head(*, plan: Plan, limit: int = RECIPIENTS_SHOWN) -> tuple[list[Recipient], int]:
+    """The first `limit` lines of the plan's Nơi nhận (in their order) and how many lines it has."""
+    lines = list(plan.recipients.select_related("unit").order_by("position", "id")[: limit + 1])
+    if len(lines) <= limit:
+        return lines, len(lines)
+    return lines[:limit], plan.recipients.count()
 
 
 def deliveries_for_user(*, user: AbstractBaseUser, plan: Plan) -> QuerySet[Delivery]:
@@ -103,7 +232,7 @@ def report_get_for_user(*, user: AbstractBaseUser, report_id: int) -> Report:
         .first()
     )
     if report is None:
-        raise Http404("Không tìm thấy báo cáo.")
+        raise Http404(_("Không tìm thấy báo cáo."))
     return report
 
 
@@ -123,12 +252,17 @@ def plan_recognition(*, plan: Plan):
 
 
 def _version_text(version) -> list[str]:
-    lines = [f"Trích yếu: {version.title}"]
-    lines += [f"Căn cứ: {item}" for item in version.legal_basis]
-    lines += [f"Mục: {item}" for item in version.sections]
+    lines = [_("Trích yếu: %(text)s") % {"text": version.title}]
+    lines += [_("Căn cứ: %(text)s") % {"text": item} for item in version.legal_basis]
+    lines += [_("Mục: %(text)s") % {"text": item} for item in version.sections]
     lines += ["", *version.body.splitlines(), ""]
     lines += [
-        f"Nơi nhận: {r['phrase']} ({r['purpose']}{', báo cáo' if r.get('requires_report') else ''})"
+        (
+            _("Nơi nhận: %(phrase)s (%(purpose)s, báo cáo)")
+            if r.get("requires_report")
+            else _("Nơi nhận: %(phrase)s (%(purpose)s)")
+        )
+        % {"phrase": r["phrase"], "purpose": r["purpose"]}
         for r in version.recipients
     ]
     return lines
@@ -154,8 +288,8 @@ def plan_changes_since_return(*, plan: Plan) -> list[str]:
         difflib.unified_diff(
             _version_text(before),
             _version_text(after),
-            fromfile=f"Bản trình lần {before.version}",
-            tofile=f"Bản trình lần {after.version}",
+            fromfile=_("Bản trình lần %(n)s") % {"n": before.version},
+            tofile=_("Bản trình lần %(n)s") % {"n": after.version},
             lineterm="",
             n=1,
         )
@@ -173,7 +307,7 @@ def attachment_get_for_user(*, user: AbstractBaseUser, attachment_id: int):
 
     attachment = PlanAttachment.objects.filter(pk=attachment_id, plan__in=plan_list_for_user(user=user)).first()
     if attachment is None:
-        raise Http404("Không tìm thấy tệp.")
+        raise Http404(_("Không tìm thấy tệp."))
     return attachment
 
 
@@ -233,6 +367,9 @@ def plan_search(
     draft was created when the plan has no issue date yet. `q` ignores case, diacritics and
     tone placement ("thanh ha" finds "Thanh Hà", "Ủy" finds "Uỷ"): every word of it must
     start a word of the title, the number, the issuer's name or a recipient's name or phrase.
+    The words are matched in SQL against the stored `Plan.search_key` (trigram-indexed on
+    PostgreSQL), never folded plan by plan in Python: the statements and the work stay those
+    of one page whatever the number of plans the person may see (issue 7).
     """
     today = today or timezone.localdate()
     plans = plan_list_for_user(user=user)
@@ -249,45 +386,37 @@ def plan_search(
     )
     if overdue:
         plans = plans.filter(is_overdue=True)
-    if q.strip():
-        plans = plans.filter(pk__in=_plan_ids_matching(plans, q))
+    for word in search_tokens(q):
+        plans = plans.filter(search_key__contains=f" {word}")
     return plans
 
 
-def _plan_ids_matching(plans: QuerySet[Plan], q: str) -> list[int]:
-    """Ids of `plans` whose folded text has every folded word of `q` at the start of a word.
+_SEARCH_WORD = re.compile(r"[0-9a-z]+")
 
-    Trade-off: the folding (`documents.recognition.fold`: NFC, one tone placement, no
-    diacritics) runs in Python, over the candidates the other filters left (two queries,
-    a few short columns per plan), because neither SQLite nor PostgreSQL without the
-    `unaccent` extension folds Vietnamese in SQL. This is bounded by what one person may
-    see; when that grows to tens of thousands of plans, store the folded text in an
-    indexed `Plan.search_key` column written by the services (and trigram-index it on
-    PostgreSQL), and filter with `search_key__contains` instead.
+
+def search_tokens(text: str) -> list[str]:
+    """The words of `text` as the plan search compares them: folded (`documents.recognition.fold`:
+    NFC, lower case, one tone placement, no diacritics, "đ" as "d"), split at anything but a
+    letter or digit. "Uỷ ban MTTQ huyện Thanh Hà" gives ["uy", "ban", "mttq", "huyen", "thanh", "ha"].
     """
     from documents.recognition import fold
 
-    words = [re.compile(r"(?<![0-9a-z])" + re.escape(word)) for word in fold(q).split()]
-    texts: dict[int, list[str]] = {}
-    for pk, title, number_symbol, issuer_name, issuer_short in plans.values_list(
-        "pk", "title", "number_symbol", "issuer__name", "issuer__short_name"
-    ):
-        texts[pk] = [title, number_symbol, issuer_name, issuer_short]
-    recipients = Recipient.objects.filter(plan_id__in=plans.values("pk")).values_list("plan_id", "phrase", "unit__name")
-    for plan_id, phrase, unit_name in recipients:
-        if plan_id in texts:
-            texts[plan_id] += [phrase, unit_name or ""]
-    matching = []
-    for pk, parts in texts.items():
-        haystack = fold(" | ".join(part for part in parts if part))
-        if all(word.search(haystack) for word in words):
-            matching.append(pk)
-    return matching
+    return _SEARCH_WORD.findall(fold(text or ""))
+
+
+def plan_search_key(parts) -> str:
+    """The stored search key of a plan from its texts (title, number, issuer, recipients).
+
+    Each distinct word once, in first-seen order, space-separated with a space at both ends,
+    so that "a word of the plan starts with w" is `search_key LIKE '% w%'`; "" when no words.
+    """
+    words = dict.fromkeys(word for part in parts if part for word in search_tokens(part))
+    return f" {' '.join(words)} " if words else ""
 
 
 @dataclass
 class PlanFilterChoices:
-    """What the plan list's filters offer one person: only units and years of plans they may see."""
+    """What the plan list's filters offer one person (see `plan_filter_choices`)."""
 
     issuers: list[Unit]
     recipient_units: list[Unit]
@@ -295,16 +424,57 @@ class PlanFilterChoices:
 
 
 def plan_filter_choices(*, user: AbstractBaseUser) -> PlanFilterChoices:
-    """The issuing units, recipient units and years of the plans `user` may see (four queries)."""
-    visible = plan_list_for_user(user=user).values("pk")
-    issuers = list(Unit.objects.filter(plans__in=visible).distinct().order_by("name"))
-    recipient_units = list(
-        Unit.objects.filter(pk__in=Recipient.objects.filter(plan_id__in=visible).values("unit_id")).order_by("name")
+    """The units and years the plan list's filters offer `user`, from the directory, in three queries.
+
+    Units, from the directory around the person's units, never from the plans (reading the
+    issuers and recipients of every visible plan took 0.9–1.2 s for an officer of 100 communes:
+    docs/performance.md):
+    - issuers: their own units, the units above them (parent, grandparent, …: who sends them
+      plans) and the province-level bodies of their provinces (a provincial department
+      receives from the provincial committee, which is not its parent);
+    - recipients: their own units, the units directly below them (whom they address) and, for
+      a unit at province level or above, the province-level bodies of its province.
+    A unit offered whose plans the person may not see finds nothing (`plan_search` applies
+    visibility). Years: every year from the oldest plan's to the newest one's (issue date or
+    creation), from four MIN/MAX reads of the indexes `plan_issue_date` and `plan_created`.
+    """
+    from django.db.models import Max, Min
+
+    own = list(
+        Unit.objects.filter(pk__in=unit_ids_of(user)).values_list(
+            "pk", "parent_id", "parent__parent_id", "parent__parent__parent_id", "province", "level"
+        )
     )
-    plans = Plan.objects.filter(pk__in=visible)
-    years = {d.year for d in plans.dates("issue_date", "year")}
-    years |= {d.year for d in plans.filter(issue_date__isnull=True).datetimes("created_at", "year")}
-    return PlanFilterChoices(issuers=issuers, recipient_units=recipient_units, years=sorted(years, reverse=True))
+    own_ids = {row[0] for row in own}
+    above = {pk for row in own for pk in row[1:4] if pk}
+    provinces = {row[4] for row in own if row[4]}
+    high = (Unit.Level.CENTRAL, Unit.Level.PROVINCE)
+    high_provinces = {row[4] for row in own if row[4] and row[5] in high}
+    issuers: list[Unit] = []
+    recipient_units: list[Unit] = []
+    if own_ids:
+        province_bodies = Q(level=Unit.Level.PROVINCE, province__in=provinces)
+        below = Q(parent_id__in=own_ids)
+        for unit in Unit.objects.filter(Q(pk__in=own_ids | above) | below | province_bodies).order_by("name", "pk"):
+            mine = unit.pk in own_ids
+            province_body = unit.level == Unit.Level.PROVINCE and unit.province in provinces
+            if mine or unit.pk in above or province_body:
+                issuers.append(unit)
+            if mine or unit.parent_id in own_ids or (province_body and unit.province in high_provinces):
+                recipient_units.append(unit)
+    bounds = Plan.objects.aggregate(
+        first_issued=Min("issue_date"),
+        last_issued=Max("issue_date"),
+        first_created=Min("created_at"),
+        last_created=Max("created_at"),
+    )
+    known = [
+        value.year if isinstance(value, date) else timezone.localtime(value).year
+        for value in bounds.values()
+        if value is not None
+    ]
+    years = list(range(max(known), min(known) - 1, -1)) if known else []
+    return PlanFilterChoices(issuers=issuers, recipient_units=recipient_units, years=years)
 
 
 # --- the leaders' dashboard ----------------------------------------------------------------
@@ -473,14 +643,14 @@ def leader_dashboard(
     open_deliveries = deliveries.filter(_open_delivery_q(), plan__state=Plan.State.IN_EXECUTION)
     for delivery in open_deliveries.order_by("sent_at", "id"):
         if delivery.state == Delivery.State.SENT:
-            what, due = "Chưa tiếp nhận", acknowledge_due(delivery)
+            what, due = _("Chưa tiếp nhận"), acknowledge_due(delivery)
         elif delivery.plan.schedule_end is None:
             continue
         elif delivery.state == Delivery.State.REPORTED:
             continue  # the unit has done its part; the review is the issuer's obligation
         else:
             what, due = (
-                "Chưa báo cáo" if delivery.first_report_at is None else "Chưa bổ sung báo cáo",
+                _("Chưa báo cáo") if delivery.first_report_at is None else _("Chưa bổ sung báo cáo"),
                 report_due(delivery.plan.schedule_end),
             )
         if now > due:
@@ -494,4 +664,55 @@ def leader_dashboard(
         overdue=overdue,
         months=month_list,
         series=sorted(chart.values(), key=lambda s: s.unit.name),
+    )
+
+
+# --- deputies (issue 6) ------------------------------------------------------------------
+
+
+def deputyships_named_by(*, user: AbstractBaseUser) -> QuerySet[Deputyship]:
+    """The deputyships `user` named as a leader that are current or still to come, by start date.
+
+    Revoked ones and those whose last day (Asia/Ho_Chi_Minh) has passed are left out.
+    Unit and deputy are loaded.
+    """
+    return (
+        Deputyship.objects.filter(leader_id=user.pk, revoked_at__isnull=True, ends_on__gte=timezone.localdate())
+        .select_related("unit", "deputy")
+        .order_by("starts_on", "pk")
+    )
+
+
+def deputyships_of_deputy(*, user: AbstractBaseUser) -> QuerySet[Deputyship]:
+    """The deputyships naming `user` as deputy that are current or still to come (unit, leader loaded)."""
+    return (
+        Deputyship.objects.filter(deputy_id=user.pk, revoked_at__isnull=True, ends_on__gte=timezone.localdate())
+        .select_related("unit", "leader")
+        .order_by("starts_on", "pk")
+    )
+
+
+def deputyship_get_for_leader(*, user: AbstractBaseUser, deputyship_id: int) -> Deputyship:
+    """One deputyship named by `user` (a superuser: any); Http404 otherwise (a guessed id reveals nothing)."""
+    deputyships = Deputyship.objects.all() if user.is_superuser else Deputyship.objects.filter(leader_id=user.pk)
+    try:
+        return deputyships.get(pk=deputyship_id)
+    except Deputyship.DoesNotExist:
+        raise Http404(_("Không tìm thấy việc giao thay này.")) from None
+
+
+def deputy_candidates(*, leader: AbstractBaseUser) -> QuerySet:
+    """Active people who hold a role, other than leader, in a unit `leader` leads: who may be named deputy.
+
+    `documents.services.deputyship_create` checks the person against the chosen unit.
+    """
+    from django.contrib.auth import get_user_model
+
+    led = unit_ids_of(leader, Membership.Role.LEADER)
+    members = Membership.objects.filter(unit_id__in=led).exclude(role=Membership.Role.LEADER).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=members)
+        .exclude(pk=leader.pk)
+        .order_by("first_name", "username")
     )

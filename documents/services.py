@@ -17,12 +17,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents import audit, permissions
 from documents.errors import DomainError, NotAllowedError, StateError
 from documents.models import (
     AuditHead,
     Delivery,
+    Deputyship,
     Membership,
     OutgoingRegister,
     Plan,
@@ -39,6 +41,7 @@ from documents.models import (
 from documents.permissions import UnitPermission
 from documents.recognition import Recognition, recognize
 from documents.resolution import Directory, match_key
+from documents.selectors import plan_search_key
 
 Action = PlanEvent.Action
 
@@ -84,6 +87,153 @@ def membership_revoke(*, membership: Membership, actor: AbstractBaseUser | None 
         )
 
 
+def _person_name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def deputyship_create(
+    *,
+    unit: Unit,
+    leader: AbstractBaseUser,
+    deputy: AbstractBaseUser,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    reason: str,
+    actor: AbstractBaseUser,
+) -> Deputyship:
+    """Name `deputy` to stand in for `leader` in `unit` from `starts_on` to `ends_on`; audited.
+
+    Dates are local (Asia/Ho_Chi_Minh), both included. Rules, each refused with a
+    Vietnamese sentence (NotAllowedError for the first, DomainError for the others) and
+    nothing written:
+    - the leader names their own deputy (a superuser may do it for them);
+    - `leader` holds the leader role in `unit`;
+    - `deputy` is another, active person who holds a role in `unit` (so that they see the
+      unit's plans) but not the leader role (a leader already acts in their own right);
+    - a reason is given; `ends_on >= starts_on`; `starts_on` is not before today (a
+      deputy is named ahead, never after the fact);
+    - no other deputyship of the same leader and unit, not revoked, overlaps the range.
+    The leader's membership row is locked first, so two requests cannot both pass the
+    overlap check. One audit record `deputy_name` with no plan, like `membership_grant`.
+    """
+    reason = reason.strip()
+    if actor.pk != leader.pk and not actor.is_superuser:
+        raise NotAllowedError(_("Chỉ lãnh đạo vắng mặt mới giao được người thay mình."))
+    if deputy.pk == leader.pk:
+        raise DomainError(_("Không thể giao cho chính mình làm người thay mình."))
+    if not reason:
+        raise DomainError(_("Hãy ghi lý do giao thay (ví dụ: nghỉ phép, đi công tác)."))
+    if ends_on < starts_on:
+        raise DomainError(_("Ngày kết thúc phải trùng hoặc sau ngày bắt đầu."))
+    if starts_on < timezone.localdate():
+        raise DomainError(_("Không giao thay cho ngày đã qua: ngày bắt đầu phải từ hôm nay trở đi."))
+    if not deputy.is_active:
+        raise DomainError(
+            _("Tài khoản của %(person)s đang bị khóa, không giao thay được.") % {"person": _person_name(deputy)}
+        )
+    with transaction.atomic():
+        leading = (
+            Membership.objects.select_for_update()
+            .filter(user_id=leader.pk, unit_id=unit.pk, role=Membership.Role.LEADER)
+            .first()
+        )
+        if leading is None:
+            raise DomainError(
+                _("%(person)s không phải lãnh đạo của %(unit)s.") % {"person": _person_name(leader), "unit": unit.name}
+            )
+        deputy_roles = set(Membership.objects.filter(user_id=deputy.pk, unit_id=unit.pk).values_list("role", flat=True))
+        if not deputy_roles:
+            raise DomainError(
+                _("%(person)s không thuộc %(unit)s: chỉ giao thay cho người của đơn vị.")
+                % {"person": _person_name(deputy), "unit": unit.name}
+            )
+        if Membership.Role.LEADER in deputy_roles:
+            raise DomainError(
+                _("%(person)s đã là lãnh đạo của %(unit)s, tự duyệt được, không cần giao thay.")
+                % {"person": _person_name(deputy), "unit": unit.name}
+            )
+        overlapping = (
+            Deputyship.objects.filter(
+                unit_id=unit.pk,
+                leader_id=leader.pk,
+                revoked_at__isnull=True,
+                starts_on__lte=ends_on,
+                ends_on__gte=starts_on,
+            )
+            .order_by("starts_on")
+            .first()
+        )
+        if overlapping is not None:
+            raise DomainError(
+                _(
+                    "%(person)s đã giao thay từ %(start)s đến %(end)s, trùng với thời gian này: "
+                    "hãy thu hồi việc giao thay đó trước."
+                )
+                % {
+                    "person": _person_name(leader),
+                    "start": f"{overlapping.starts_on:%d/%m/%Y}",
+                    "end": f"{overlapping.ends_on:%d/%m/%Y}",
+                }
+            )
+        deputyship = Deputyship.objects.create(
+            unit=unit,
+            leader=leader,
+            deputy=deputy,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason[:255],
+            created_by=actor,
+        )
+        _event(
+            plan=None,
+            unit=unit,
+            action=Action.DEPUTY_NAME,
+            actor=actor,
+            comment=reason[:255],
+            data={
+                "deputyship": deputyship.pk,
+                "leader": leader.get_username(),
+                "deputy": deputy.get_username(),
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+            },
+        )
+    return deputyship
+
+
+def deputyship_revoke(*, deputyship: Deputyship, actor: AbstractBaseUser) -> Deputyship:
+    """End a deputyship now, before or during its range (the leader, or a superuser); audited.
+
+    Refused (StateError) when it was already revoked or its last day has passed; NotAllowedError
+    for anyone else. The row stays, with `revoked_at`/`revoked_by`, as history.
+    """
+    with transaction.atomic():
+        deputyship = (
+            Deputyship.objects.select_for_update().select_related("unit", "leader", "deputy").get(pk=deputyship.pk)
+        )
+        if actor.pk != deputyship.leader_id and not actor.is_superuser:
+            raise NotAllowedError(_("Chỉ lãnh đạo đã giao mới thu hồi được việc giao thay này."))
+        if deputyship.revoked_at is not None:
+            raise StateError(_("Việc giao thay này đã được thu hồi."))
+        if deputyship.ends_on < timezone.localdate():
+            raise StateError(_("Việc giao thay này đã hết hạn, không cần thu hồi."))
+        deputyship.revoked_at = timezone.now()
+        deputyship.revoked_by = actor
+        deputyship.save(update_fields=["revoked_at", "revoked_by"])
+        _event(
+            plan=None,
+            unit=deputyship.unit,
+            action=Action.DEPUTY_REVOKE,
+            actor=actor,
+            data={
+                "deputyship": deputyship.pk,
+                "leader": deputyship.leader.get_username(),
+                "deputy": deputyship.deputy.get_username(),
+            },
+        )
+    return deputyship
+
+
 # --- events ------------------------------------------------------------------------
 
 
@@ -98,11 +248,13 @@ def _event(
     delivery: Delivery | None = None,
     unit: Unit | None = None,
     data: dict | None = None,
+    on_behalf_of: AbstractBaseUser | None = None,
 ) -> PlanEvent:
     """Append one audit record to the chain (call inside the transaction of the change).
 
     The chain head row is locked until the transaction ends, so records are linked
-    in commit order; the client address and "on behalf of" come from `audit.current_context()`.
+    in commit order; the client address comes from `audit.current_context()`, and so does
+    "on behalf of" unless `on_behalf_of` is given (the leader a deputy acts for).
     """
     context = audit.current_context()
     # The head row comes with migration 0004; a flushed database (manage.py flush) has none:
@@ -114,7 +266,7 @@ def _event(
         delivery=delivery,
         unit=unit,
         actor=actor,
-        on_behalf_of_id=context.get("on_behalf_of_id"),
+        on_behalf_of_id=on_behalf_of.pk if on_behalf_of is not None else context.get("on_behalf_of_id"),
         client_address=context.get("client_address"),
         action=action,
         from_state=from_state,
@@ -137,14 +289,34 @@ def _lock_plan(plan: Plan) -> Plan:
     return Plan.objects.select_for_update().select_related("issuer").get(pk=plan.pk)
 
 
-def _require(user: AbstractBaseUser, perm: str, unit: Unit, message: str) -> None:
-    if not permissions.has_unit_permission(user, perm, unit):
+def _require(user: AbstractBaseUser, perm: str, unit: Unit, message: str) -> AbstractBaseUser | None:
+    """Raise NotAllowedError(message) unless `user` holds `perm` on `unit`; returns "on behalf of".
+
+    The return value is the leader `user` acts for when the right comes from a deputyship in
+    force today (`permissions.unit_authority`), None when it is the person's own.
+    """
+    authority = permissions.unit_authority(user, perm, unit)
+    if authority is None:
         raise NotAllowedError(message)
+    return authority.on_behalf_of
+
+
+def _require_not_own_draft(plan: Plan, actor: AbstractBaseUser, on_behalf_of: AbstractBaseUser | None) -> None:
+    """A deputy does not decide on a plan they drafted: the approval is a second person's check."""
+    if on_behalf_of is not None and plan.drafter_id == actor.pk:
+        raise NotAllowedError(
+            _(
+                "Người được giao thay không quyết định kế hoạch do chính mình soạn: "
+                "hãy để lãnh đạo hoặc người thay khác quyết định."
+            )
+        )
 
 
 def _require_state(plan: Plan, states: Sequence[str], message: str) -> None:
     if plan.state not in states:
-        raise StateError(f"{message} (trạng thái hiện tại: {plan.get_state_display()}).")
+        raise StateError(
+            _("%(message)s (trạng thái hiện tại: %(state)s).") % {"message": message, "state": plan.get_state_display()}
+        )
 
 
 # --- drafting ----------------------------------------------------------------------
@@ -243,7 +415,7 @@ def plan_import(*, issuer: Unit, drafter: AbstractBaseUser, text: str) -> tuple[
     when `drafter` may not draft for `issuer`, DomainError when no title is found;
     nothing is written then.
     """
-    _require(drafter, UnitPermission.DRAFT, issuer, "Bạn không có quyền soạn văn bản cho đơn vị này.")
+    _require(drafter, UnitPermission.DRAFT, issuer, _("Bạn không có quyền soạn văn bản cho đơn vị này."))
     recognition = _recognize_plan(text)
     with transaction.atomic():
         plan = Plan(issuer=issuer, drafter=drafter)
@@ -263,9 +435,9 @@ def plan_reimport(*, plan: Plan, actor: AbstractBaseUser, text: str) -> tuple[Pl
     recognition = _recognize_plan(text)
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require_state(plan, Plan.EDITABLE_STATES, "Chỉ nhập lại được dự thảo đang soạn hoặc bị trả lại")
+        _require_state(plan, Plan.EDITABLE_STATES, _("Chỉ nhập lại được dự thảo đang soạn hoặc bị trả lại"))
         if plan.drafter_id != actor.pk:
-            raise NotAllowedError("Chỉ người soạn mới nhập lại được dự thảo này.")
+            raise NotAllowedError(_("Chỉ người soạn mới nhập lại được dự thảo này."))
         _apply_recognition(plan, recognition)
         plan.save()
         _replace_parts(plan, recognition)
@@ -283,7 +455,7 @@ def plan_reimport(*, plan: Plan, actor: AbstractBaseUser, text: str) -> tuple[Pl
 def _recognize_plan(text: str) -> Recognition:
     recognition = recognize(text)
     if not recognition.title:
-        raise DomainError("Không nhận ra trích yếu của kế hoạch: hãy kiểm tra dòng ngay sau chữ KẾ HOẠCH.")
+        raise DomainError(_("Không nhận ra trích yếu của kế hoạch: hãy kiểm tra dòng ngay sau chữ KẾ HOẠCH."))
     return recognition
 
 
@@ -344,9 +516,9 @@ def recipients_replace(*, plan: Plan, drafts: Iterable[RecipientDraft]) -> list[
         Plan.State.APPROVED,
         Plan.State.REGISTERED,
     ):
-        raise StateError("Kế hoạch đã phát hành: hãy sửa nơi nhận bằng chức năng bổ sung/bỏ nơi nhận.")
+        raise StateError(_("Kế hoạch đã phát hành: hãy sửa nơi nhận bằng chức năng bổ sung/bỏ nơi nhận."))
     plan.recipients.all().delete()
-    return Recipient.objects.bulk_create(
+    recipients = Recipient.objects.bulk_create(
         Recipient(
             plan=plan,
             position=i,
@@ -359,6 +531,29 @@ def recipients_replace(*, plan: Plan, drafts: Iterable[RecipientDraft]) -> list[
         )
         for i, d in enumerate(drafts)
     )
+    plan_search_key_refresh(plan=plan)
+    return recipients
+
+
+def plan_search_key_refresh(*, plan: Plan) -> str:
+    """Rewrite `plan.search_key` from the plan's words as stored now; returns the key.
+
+    The words of the title, the number and symbol, the issuer's name and short name, and
+    every recipient's phrase and unit name (removed recipients included: the plan was sent
+    to them), folded by `documents.selectors.plan_search_key`. Called by every service that
+    changes one of them (import, edit, recipients, registration, a recipient added after
+    dispatch), in its transaction. Three statements (the issuer, the recipients, the update
+    when the key changed).
+    """
+    parts: list[str] = list(Unit.objects.filter(pk=plan.issuer_id).values_list("name", "short_name").first() or ())
+    parts += [plan.title, plan.number_symbol]
+    for phrase, unit_name in plan.recipients.values_list("phrase", "unit__name"):
+        parts += [phrase, unit_name or ""]
+    key = plan_search_key(parts)
+    if key != plan.search_key:
+        Plan.objects.filter(pk=plan.pk).update(search_key=key)
+        plan.search_key = key
+    return key
 
 
 def plan_update(
@@ -377,13 +572,13 @@ def plan_update(
     """Save the drafter's edits of a draft or returned plan (one EDIT event listing changed fields)."""
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require_state(plan, Plan.EDITABLE_STATES, "Chỉ sửa được kế hoạch đang soạn hoặc bị trả lại")
+        _require_state(plan, Plan.EDITABLE_STATES, _("Chỉ sửa được kế hoạch đang soạn hoặc bị trả lại"))
         if plan.drafter_id != actor.pk:
-            raise NotAllowedError("Chỉ người soạn mới sửa được dự thảo này.")
+            raise NotAllowedError(_("Chỉ người soạn mới sửa được dự thảo này."))
         if not title.strip():
-            raise DomainError("Trích yếu không được để trống.")
+            raise DomainError(_("Trích yếu không được để trống."))
         if schedule_start and schedule_end and schedule_start > schedule_end:
-            raise DomainError("Ngày bắt đầu thực hiện phải trước ngày kết thúc.")
+            raise DomainError(_("Ngày bắt đầu thực hiện phải trước ngày kết thúc."))
         new = {
             "title": title.strip(),
             "legal_basis": legal_basis,
@@ -401,6 +596,8 @@ def plan_update(
         if recipients is not None:
             recipients_replace(plan=plan, drafts=recipients)
             changed.append("recipients")
+        elif "title" in changed:
+            plan_search_key_refresh(plan=plan)
         if changed:
             _event(
                 plan=plan,
@@ -423,8 +620,8 @@ def plan_deadlines_set(*, plan: Plan, actor: AbstractBaseUser, overrides: dict) 
     with transaction.atomic():
         plan = _lock_plan(plan)
         if plan.drafter_id != actor.pk:
-            raise NotAllowedError("Chỉ người soạn kế hoạch mới sửa thời hạn được.")
-        _require_state(plan, Plan.EDITABLE_STATES, "Chỉ sửa thời hạn khi kế hoạch đang soạn hoặc bị trả lại")
+            raise NotAllowedError(_("Chỉ người soạn kế hoạch mới sửa thời hạn được."))
+        _require_state(plan, Plan.EDITABLE_STATES, _("Chỉ sửa thời hạn khi kế hoạch đang soạn hoặc bị trả lại"))
         if plan.deadline_overrides == overrides:
             return plan
         plan.deadline_overrides = overrides
@@ -447,11 +644,11 @@ def plan_submit(*, plan: Plan, actor: AbstractBaseUser, comment: str = "") -> Pl
     """Send a draft (or a returned plan) to the issuer's leaders; keeps the submitted version."""
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require_state(plan, Plan.EDITABLE_STATES, "Chỉ trình được kế hoạch đang soạn hoặc bị trả lại")
+        _require_state(plan, Plan.EDITABLE_STATES, _("Chỉ trình được kế hoạch đang soạn hoặc bị trả lại"))
         if plan.drafter_id != actor.pk:
-            raise NotAllowedError("Chỉ người soạn mới trình được dự thảo này.")
+            raise NotAllowedError(_("Chỉ người soạn mới trình được dự thảo này."))
         if not plan.recipients.filter(removed_at__isnull=True).exclude(purpose=Purpose.ARCHIVE).exists():
-            raise DomainError("Kế hoạch chưa có nơi nhận: hãy thêm ít nhất một đơn vị nhận.")
+            raise DomainError(_("Kế hoạch chưa có nơi nhận: hãy thêm ít nhất một đơn vị nhận."))
         version = plan.versions.count() + 1
         PlanVersion.objects.create(
             plan=plan,
@@ -476,59 +673,99 @@ def _transition(
     actor: AbstractBaseUser | None,
     comment: str = "",
     data: dict | None = None,
+    on_behalf_of: AbstractBaseUser | None = None,
 ) -> Plan:
     from_state = plan.state
     plan.state = to_state
     plan.save(update_fields=["state", "updated_at"])
-    _event(plan=plan, action=action, actor=actor, from_state=from_state, to_state=to_state, comment=comment, data=data)
+    _event(
+        plan=plan,
+        action=action,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data,
+        on_behalf_of=on_behalf_of,
+    )
     return plan
 
 
 def plan_return(*, plan: Plan, actor: AbstractBaseUser, comment: str) -> Plan:
     """Return a submitted plan to its drafter with the leader's comment (required)."""
     if not comment.strip():
-        raise DomainError("Hãy ghi ý kiến để người soạn biết cần sửa gì.")
+        raise DomainError(_("Hãy ghi ý kiến để người soạn biết cần sửa gì."))
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require(actor, UnitPermission.APPROVE, plan.issuer, "Chỉ lãnh đạo đơn vị ban hành mới trả lại được.")
-        _require_state(plan, [Plan.State.PENDING_APPROVAL], "Kế hoạch không ở bước chờ duyệt")
-        return _transition(plan, Plan.State.RETURNED, Action.RETURN, actor, comment.strip())
+        leader = _require(
+            actor, UnitPermission.APPROVE, plan.issuer, _("Chỉ lãnh đạo đơn vị ban hành mới trả lại được.")
+        )
+        _require_not_own_draft(plan, actor, leader)
+        _require_state(plan, [Plan.State.PENDING_APPROVAL], _("Kế hoạch không ở bước chờ duyệt"))
+        return _transition(plan, Plan.State.RETURNED, Action.RETURN, actor, comment.strip(), on_behalf_of=leader)
 
 
 def plan_approve(*, plan: Plan, actor: AbstractBaseUser, comment: str = "") -> Plan:
-    """Approve a submitted plan; it goes to the clerk for numbering."""
+    """Approve a submitted plan; it goes to the clerk for numbering.
+
+    A leader's deputy in force approves "on behalf of" the leader (recorded on the event)
+    and signs with the "KT." authority (see `_sign_as`).
+    """
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require(actor, UnitPermission.APPROVE, plan.issuer, "Chỉ lãnh đạo đơn vị ban hành mới duyệt được.")
-        _require_state(plan, [Plan.State.PENDING_APPROVAL], "Kế hoạch không ở bước chờ duyệt")
+        leader = _require(actor, UnitPermission.APPROVE, plan.issuer, _("Chỉ lãnh đạo đơn vị ban hành mới duyệt được."))
+        _require_not_own_draft(plan, actor, leader)
+        _require_state(plan, [Plan.State.PENDING_APPROVAL], _("Kế hoạch không ở bước chờ duyệt"))
         if not plan.signer_name:
-            _sign_as(plan, actor)
-        return _transition(plan, Plan.State.APPROVED, Action.APPROVE, actor, comment)
+            _sign_as(plan, actor, on_behalf_of=leader)
+        return _transition(plan, Plan.State.APPROVED, Action.APPROVE, actor, comment, on_behalf_of=leader)
 
 
-def _sign_as(plan: Plan, leader: AbstractBaseUser) -> None:
-    """The approving leader signs a plan whose text names no signer (Nghị định 30/2020, Phụ lục I, ô 7).
+def _sign_as(plan: Plan, signer: AbstractBaseUser, *, on_behalf_of: AbstractBaseUser | None = None) -> None:
+    """The approving person signs a plan whose text names no signer (Nghị định 30/2020, Phụ lục I, ô 7).
 
-    Authority "TM. …" comes from the issuing unit; the title from the leader's
+    Authority "TM. …" comes from the issuing unit; the title from the signer's
     membership ("Phó Chủ tịch"), written in capitals as the signature block does.
+
+    A deputy signs in their own name and title, with the authority of the leader they
+    stand in for: "KT. <LEADER'S TITLE>" under the unit's "TM. …" (Nghị định 30/2020,
+    Điều 13, khoản 1-3: a deputy put in charge signs as a deputy signing for the head, "ký
+    thay"; Phụ lục I shows "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"). When the
+    leader's title is not in the directory, the "KT." line is left out rather than guessed.
     """
-    membership = Membership.objects.filter(user=leader, unit=plan.issuer, role=Membership.Role.LEADER).first()
-    title = (membership.title if membership else "").upper()
-    plan.signer_authority = plan.issuer.signature_authority
-    plan.signer_title = " / ".join(part for part in (plan.issuer.signature_authority, title) if part)
-    plan.signer_name = leader.get_full_name() or leader.get_username()
+    titles = Membership.objects.filter(user=signer, unit=plan.issuer).exclude(title="")
+    if on_behalf_of is None:
+        titles = titles.filter(role=Membership.Role.LEADER)
+    own_title = titles.order_by("pk").values_list("title", flat=True).first() or ""
+    authority = [plan.issuer.signature_authority]
+    if on_behalf_of is not None:
+        leader_title = (
+            Membership.objects.filter(user=on_behalf_of, unit=plan.issuer, role=Membership.Role.LEADER)
+            .exclude(title="")
+            .values_list("title", flat=True)
+            .first()
+        )
+        if leader_title:
+            authority.append(f"KT. {leader_title.upper()}")
+    authority = [part for part in authority if part]
+    plan.signer_authority = " / ".join(authority)
+    plan.signer_title = " / ".join([*authority, own_title.upper()] if own_title else authority)
+    plan.signer_name = signer.get_full_name() or signer.get_username()
     plan.save(update_fields=["signer_authority", "signer_title", "signer_name", "updated_at"])
 
 
 def plan_reject(*, plan: Plan, actor: AbstractBaseUser, comment: str) -> Plan:
     """Refuse a submitted plan for good (its process ends as rejected)."""
     if not comment.strip():
-        raise DomainError("Hãy ghi lý do không duyệt.")
+        raise DomainError(_("Hãy ghi lý do không duyệt."))
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require(actor, UnitPermission.APPROVE, plan.issuer, "Chỉ lãnh đạo đơn vị ban hành mới quyết định được.")
-        _require_state(plan, [Plan.State.PENDING_APPROVAL], "Kế hoạch không ở bước chờ duyệt")
-        return _transition(plan, Plan.State.REJECTED, Action.REJECT, actor, comment.strip())
+        leader = _require(
+            actor, UnitPermission.APPROVE, plan.issuer, _("Chỉ lãnh đạo đơn vị ban hành mới quyết định được.")
+        )
+        _require_not_own_draft(plan, actor, leader)
+        _require_state(plan, [Plan.State.PENDING_APPROVAL], _("Kế hoạch không ở bước chờ duyệt"))
+        return _transition(plan, Plan.State.REJECTED, Action.REJECT, actor, comment.strip(), on_behalf_of=leader)
 
 
 # --- registration and dispatch ------------------------------------------------------
@@ -573,8 +810,8 @@ def plan_register(
     """
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require(actor, UnitPermission.REGISTER, plan.issuer, "Chỉ văn thư của đơn vị ban hành mới vào sổ được.")
-        _require_state(plan, [Plan.State.APPROVED], "Chỉ vào sổ được kế hoạch đã duyệt")
+        _require(actor, UnitPermission.REGISTER, plan.issuer, _("Chỉ văn thư của đơn vị ban hành mới vào sổ được."))
+        _require_state(plan, [Plan.State.APPROVED], _("Chỉ vào sổ được kế hoạch đã duyệt"))
         issue_date = issue_date or timezone.localdate()
         plan.number = register_next_number(unit=plan.issuer, year=issue_date.year)
         plan.register_year = issue_date.year
@@ -587,6 +824,7 @@ def plan_register(
         if place is not None:
             plan.place = place
         plan.save(update_fields=["number", "register_year", "issue_date", "number_symbol", "place", "updated_at"])
+        plan_search_key_refresh(plan=plan)
         return _transition(
             plan,
             Plan.State.REGISTERED,
@@ -605,15 +843,15 @@ def plan_dispatch(*, plan: Plan, actor: AbstractBaseUser) -> list[Delivery]:
     """
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require(actor, UnitPermission.REGISTER, plan.issuer, "Chỉ văn thư của đơn vị ban hành mới phát hành được.")
-        _require_state(plan, [Plan.State.REGISTERED], "Chỉ phát hành được kế hoạch đã vào sổ")
+        _require(actor, UnitPermission.REGISTER, plan.issuer, _("Chỉ văn thư của đơn vị ban hành mới phát hành được."))
+        _require_state(plan, [Plan.State.REGISTERED], _("Chỉ phát hành được kế hoạch đã vào sổ"))
         recipients = list(plan.recipients.filter(removed_at__isnull=True))
         pending = [r.phrase for r in recipients if r.needs_attention]
         if pending:
-            raise DomainError("Còn nơi nhận chưa xác định đơn vị: " + "; ".join(pending))
+            raise DomainError(_("Còn nơi nhận chưa xác định đơn vị: ") + "; ".join(pending))
         targets = [r for r in recipients if r.is_dispatchable and r.unit_id != plan.issuer_id]
         if not targets:
-            raise DomainError("Không có đơn vị nào để gửi.")
+            raise DomainError(_("Không có đơn vị nào để gửi."))
         now = timezone.now()
         deliveries = Delivery.objects.bulk_create(
             Delivery(
@@ -646,6 +884,7 @@ def _delivery_transition(
     actor: AbstractBaseUser | None,
     comment: str = "",
     data: dict | None = None,
+    on_behalf_of: AbstractBaseUser | None = None,
 ) -> Delivery:
     from_state = delivery.state
     now = timezone.now()
@@ -665,6 +904,7 @@ def _delivery_transition(
         to_state=to_state,
         comment=comment,
         data=data,
+        on_behalf_of=on_behalf_of,
     )
     return delivery
 
@@ -673,25 +913,33 @@ def delivery_acknowledge(*, delivery: Delivery, actor: AbstractBaseUser) -> Deli
     """Confirm receipt for the recipient unit (Nghị định 30/2020/NĐ-CP, Điều 21: the same working day)."""
     with transaction.atomic():
         delivery = _lock_delivery(delivery)
-        _require(actor, UnitPermission.RECEIVE, delivery.unit, "Bạn không tiếp nhận văn bản thay đơn vị này được.")
+        leader = _require(
+            actor, UnitPermission.RECEIVE, delivery.unit, _("Bạn không tiếp nhận văn bản thay đơn vị này được.")
+        )
         if delivery.state != Delivery.State.SENT:
-            raise StateError("Văn bản này đã được xử lý.")
+            raise StateError(_("Văn bản này đã được xử lý."))
         delivery.acknowledged_at = timezone.now()
         delivery.acknowledged_by = actor
         delivery.save(update_fields=["acknowledged_at", "acknowledged_by"])
-        return _delivery_transition(delivery, Delivery.State.ACKNOWLEDGED, Action.ACKNOWLEDGE, actor)
+        return _delivery_transition(
+            delivery, Delivery.State.ACKNOWLEDGED, Action.ACKNOWLEDGE, actor, on_behalf_of=leader
+        )
 
 
 def delivery_refuse(*, delivery: Delivery, actor: AbstractBaseUser, reason: str) -> Delivery:
     """Refuse a plan sent to the wrong unit (edXML status 02); the issuer's clerk is told to correct it."""
     if not reason.strip():
-        raise DomainError("Hãy ghi lý do từ chối để văn thư nơi gửi điều chỉnh.")
+        raise DomainError(_("Hãy ghi lý do từ chối để văn thư nơi gửi điều chỉnh."))
     with transaction.atomic():
         delivery = _lock_delivery(delivery)
-        _require(actor, UnitPermission.RECEIVE, delivery.unit, "Bạn không xử lý văn bản thay đơn vị này được.")
+        leader = _require(
+            actor, UnitPermission.RECEIVE, delivery.unit, _("Bạn không xử lý văn bản thay đơn vị này được.")
+        )
         if delivery.state != Delivery.State.SENT:
-            raise StateError("Chỉ từ chối được văn bản vừa nhận, chưa tiếp nhận.")
-        return _delivery_transition(delivery, Delivery.State.REFUSED, Action.REFUSE, actor, reason.strip())
+            raise StateError(_("Chỉ từ chối được văn bản vừa nhận, chưa tiếp nhận."))
+        return _delivery_transition(
+            delivery, Delivery.State.REFUSED, Action.REFUSE, actor, reason.strip(), on_behalf_of=leader
+        )
 
 
 def recipient_add(
@@ -706,14 +954,16 @@ def recipient_add(
     """Add a unit to a dispatched plan's recipients and send it at once (the clerk's correction)."""
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require(actor, UnitPermission.REGISTER, plan.issuer, "Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.")
-        _require_state(plan, [Plan.State.IN_EXECUTION], "Chỉ bổ sung nơi nhận cho kế hoạch đang thực hiện")
+        _require(
+            actor, UnitPermission.REGISTER, plan.issuer, _("Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.")
+        )
+        _require_state(plan, [Plan.State.IN_EXECUTION], _("Chỉ bổ sung nơi nhận cho kế hoạch đang thực hiện"))
         if (
             plan.deliveries.filter(unit=unit)
             .exclude(state__in=[Delivery.State.REFUSED, Delivery.State.WITHDRAWN])
             .exists()
         ):
-            raise DomainError(f"{unit.name} đã có trong nơi nhận.")
+            raise DomainError(_("%(unit)s đã có trong nơi nhận.") % {"unit": unit.name})
         position = (plan.recipients.order_by("-position").values_list("position", flat=True).first() or 0) + 1
         recipient = Recipient.objects.create(
             plan=plan,
@@ -725,6 +975,7 @@ def recipient_add(
             note=comment[:255],
         )
         delivery = Delivery.objects.create(plan=plan, recipient=recipient, unit=unit, requires_report=requires_report)
+        plan_search_key_refresh(plan=plan)
         _event(
             plan=plan,
             delivery=delivery,
@@ -745,10 +996,10 @@ def recipient_remove_refused(*, delivery: Delivery, actor: AbstractBaseUser, com
             actor,
             UnitPermission.REGISTER,
             delivery.plan.issuer,
-            "Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.",
+            _("Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được."),
         )
         if delivery.state != Delivery.State.REFUSED:
-            raise StateError("Chỉ bỏ được nơi nhận đã từ chối văn bản.")
+            raise StateError(_("Chỉ bỏ được nơi nhận đã từ chối văn bản."))
         recipient = delivery.recipient
         recipient.removed_at = timezone.now()
         recipient.save(update_fields=["removed_at"])
@@ -774,36 +1025,47 @@ def report_submit(
     from django.conf import settings
 
     if not text.strip():
-        raise DomainError("Nội dung báo cáo không được để trống.")
+        raise DomainError(_("Nội dung báo cáo không được để trống."))
     if attachment is not None and attachment.size > settings.PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES:
         limit = settings.PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        raise DomainError(f"Tệp đính kèm quá lớn (tối đa {limit} MB): hãy nén hoặc chia nhỏ tệp.")
+        raise DomainError(
+            _("Tệp đính kèm quá lớn (tối đa %(limit)s MB): hãy nén hoặc chia nhỏ tệp.") % {"limit": limit}
+        )
     with transaction.atomic():
         delivery = _lock_delivery(delivery)
-        _require(actor, UnitPermission.RECEIVE, delivery.unit, "Bạn không báo cáo thay đơn vị này được.")
+        leader = _require(actor, UnitPermission.RECEIVE, delivery.unit, _("Bạn không báo cáo thay đơn vị này được."))
         if not delivery.requires_report:
-            raise StateError("Đơn vị này nhận kế hoạch để biết, không phải báo cáo.")
+            raise StateError(_("Đơn vị này nhận kế hoạch để biết, không phải báo cáo."))
         if delivery.state not in (Delivery.State.ACKNOWLEDGED, Delivery.State.RETURNED):
-            raise StateError("Chỉ báo cáo được sau khi tiếp nhận, hoặc khi báo cáo bị trả lại.")
+            raise StateError(_("Chỉ báo cáo được sau khi tiếp nhận, hoặc khi báo cáo bị trả lại."))
         report = Report(delivery=delivery, text=text.strip(), submitted_by=actor)
         if attachment is not None:
             report.attachment_name = attachment.name[:255]
             report.attachment.save(attachment.name, attachment, save=False)
         report.save()
-        _delivery_transition(delivery, Delivery.State.REPORTED, Action.REPORT, actor, data={"report_id": report.pk})
+        _delivery_transition(
+            delivery,
+            Delivery.State.REPORTED,
+            Action.REPORT,
+            actor,
+            data={"report_id": report.pk},
+            on_behalf_of=leader,
+        )
         return report
 
 
 def report_review(*, report: Report, actor: AbstractBaseUser, accept: bool, comment: str = "") -> Report:
     """Accept a report, or return it for more detail (a comment is then required)."""
     if not accept and not comment.strip():
-        raise DomainError("Hãy ghi rõ cần bổ sung gì khi trả lại báo cáo.")
+        raise DomainError(_("Hãy ghi rõ cần bổ sung gì khi trả lại báo cáo."))
     with transaction.atomic():
         delivery = _lock_delivery(report.delivery)
         report = Report.objects.select_for_update().get(pk=report.pk)
-        _require(actor, UnitPermission.REVIEW, delivery.plan.issuer, "Chỉ đơn vị ban hành mới xem xét báo cáo được.")
+        leader = _require(
+            actor, UnitPermission.REVIEW, delivery.plan.issuer, _("Chỉ đơn vị ban hành mới xem xét báo cáo được.")
+        )
         if report.decision != Report.Decision.PENDING or delivery.state != Delivery.State.REPORTED:
-            raise StateError("Báo cáo này đã được xem xét.")
+            raise StateError(_("Báo cáo này đã được xem xét."))
         report.decision = Report.Decision.ACCEPTED if accept else Report.Decision.RETURNED
         report.reviewed_by = actor
         report.reviewed_at = timezone.now()
@@ -816,6 +1078,7 @@ def report_review(*, report: Report, actor: AbstractBaseUser, accept: bool, comm
             actor,
             comment.strip(),
             data={"report_id": report.pk},
+            on_behalf_of=leader,
         )
         return report
 
@@ -827,24 +1090,26 @@ def plan_complete(*, plan: Plan) -> Plan:
     """Mark a plan completed once every delivery that must report has its report accepted."""
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require_state(plan, [Plan.State.IN_EXECUTION], "Kế hoạch không ở bước thực hiện")
+        _require_state(plan, [Plan.State.IN_EXECUTION], _("Kế hoạch không ở bước thực hiện"))
         open_deliveries = plan.deliveries.exclude(state__in=Delivery.CLOSED_STATES).exclude(
             state=Delivery.State.ACKNOWLEDGED,
             requires_report=False,
         )
         if open_deliveries.exists():
-            raise StateError("Còn đơn vị chưa hoàn thành")
+            raise StateError(_("Còn đơn vị chưa hoàn thành"))
         return _transition(plan, Plan.State.COMPLETED, Action.COMPLETE, None)
 
 
 def plan_withdraw(*, plan: Plan, actor: AbstractBaseUser, reason: str) -> Plan:
     """Withdraw (thu hồi) an open plan; every open delivery is closed as withdrawn (edXML 15)."""
     if not reason.strip():
-        raise DomainError("Hãy ghi lý do thu hồi.")
+        raise DomainError(_("Hãy ghi lý do thu hồi."))
     with transaction.atomic():
         plan = _lock_plan(plan)
-        _require(actor, UnitPermission.APPROVE, plan.issuer, "Chỉ lãnh đạo đơn vị ban hành mới thu hồi được.")
-        _require_state(plan, Plan.OPEN_STATES, "Kế hoạch đã kết thúc, không thu hồi được")
+        leader = _require(
+            actor, UnitPermission.APPROVE, plan.issuer, _("Chỉ lãnh đạo đơn vị ban hành mới thu hồi được.")
+        )
+        _require_state(plan, Plan.OPEN_STATES, _("Kế hoạch đã kết thúc, không thu hồi được"))
         now = timezone.now()
         open_ids = list(plan.deliveries.exclude(state__in=Delivery.CLOSED_STATES).values_list("id", flat=True))
         plan.deliveries.filter(id__in=open_ids).update(
@@ -859,6 +1124,7 @@ def plan_withdraw(*, plan: Plan, actor: AbstractBaseUser, reason: str) -> Plan:
             actor,
             reason.strip(),
             data={"deliveries_withdrawn": len(open_ids)},
+            on_behalf_of=leader,
         )
 
 
@@ -874,10 +1140,10 @@ def attachment_add(*, plan: Plan, actor: AbstractBaseUser, upload: UploadedFile)
     from django.conf import settings
 
     if upload.size == 0:
-        raise DomainError("Tệp rỗng: hãy chọn đúng tệp cần đính kèm.")
+        raise DomainError(_("Tệp rỗng: hãy chọn đúng tệp cần đính kèm."))
     if upload.size > settings.PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES:
         limit = settings.PLANFLOW_REPORT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        raise DomainError(f"Tệp quá lớn (tối đa {limit} MB): hãy nén hoặc chia nhỏ tệp.")
+        raise DomainError(_("Tệp quá lớn (tối đa %(limit)s MB): hãy nén hoặc chia nhỏ tệp.") % {"limit": limit})
     with transaction.atomic():
         plan = _lock_plan(plan)
         is_drafter = plan.drafter_id == actor.pk and plan.state in Plan.EDITABLE_STATES
@@ -887,7 +1153,7 @@ def attachment_add(*, plan: Plan, actor: AbstractBaseUser, upload: UploadedFile)
         )
         if not (is_drafter or is_clerk):
             raise NotAllowedError(
-                "Chỉ người soạn (khi đang soạn) hoặc văn thư (trước khi phát hành) mới đính kèm được."
+                _("Chỉ người soạn (khi đang soạn) hoặc văn thư (trước khi phát hành) mới đính kèm được.")
             )
         attachment = PlanAttachment(plan=plan, name=upload.name[:255], uploaded_by=actor)
         attachment.file.save(upload.name, upload, save=False)

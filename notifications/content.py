@@ -7,32 +7,56 @@ Subjects name the plan's number (or its title while it has none) and the deadlin
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ParamSpec, TypeVar
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from documents.models import Plan
 from notifications.calendar import END_OF_DAY, to_local
 from notifications.models import DeadlineKind, Notification, Obligation, Reminder, Urge
 
 ACTIONS = {
-    DeadlineKind.APPROVE: "duyệt kế hoạch",
-    DeadlineKind.REGISTER: "vào sổ, phát hành kế hoạch",
-    DeadlineKind.ACKNOWLEDGE: "xác nhận đã nhận kế hoạch",
-    DeadlineKind.REPORT: "báo cáo kết quả thực hiện kế hoạch",
-    DeadlineKind.REVIEW: "xem xét báo cáo kết quả",
+    DeadlineKind.APPROVE: gettext_lazy("duyệt kế hoạch"),
+    DeadlineKind.REGISTER: gettext_lazy("vào sổ, phát hành kế hoạch"),
+    DeadlineKind.ACKNOWLEDGE: gettext_lazy("xác nhận đã nhận kế hoạch"),
+    DeadlineKind.REPORT: gettext_lazy("báo cáo kết quả thực hiện kế hoạch"),
+    DeadlineKind.REVIEW: gettext_lazy("xem xét báo cáo kết quả"),
 }
 SHORT = {
-    DeadlineKind.APPROVE: "hạn duyệt",
-    DeadlineKind.REGISTER: "hạn phát hành",
-    DeadlineKind.ACKNOWLEDGE: "hạn tiếp nhận",
-    DeadlineKind.REPORT: "hạn báo cáo",
-    DeadlineKind.REVIEW: "hạn xem xét báo cáo",
+    DeadlineKind.APPROVE: gettext_lazy("hạn duyệt"),
+    DeadlineKind.REGISTER: gettext_lazy("hạn phát hành"),
+    DeadlineKind.ACKNOWLEDGE: gettext_lazy("hạn tiếp nhận"),
+    DeadlineKind.REPORT: gettext_lazy("hạn báo cáo"),
+    DeadlineKind.REVIEW: gettext_lazy("hạn xem xét báo cáo"),
 }
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def in_site_language(func: Callable[P, R]) -> Callable[P, R]:
+    """Write the message in the site's language (`LANGUAGE_CODE`, Vietnamese), not the request's.
+
+    A reminder is stored and sent for its recipient; the person whose request queued it (a
+    leader urging a unit with the interface in English) must not change its language.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def site_url(path: str) -> str:
@@ -44,28 +68,28 @@ def site_url(path: str) -> str:
 def plan_label(plan: Plan) -> str:
     """ "Kế hoạch số 01/KH-MTTQ-BTT", or the title while the plan has no number yet."""
     if plan.number_symbol:
-        return f"Kế hoạch số {plan.number_symbol}"
+        return _("Kế hoạch số %(number)s") % {"number": plan.number_symbol}
     title = plan.title if len(plan.title) <= 80 else plan.title[:79] + "…"
-    return f"Kế hoạch “{title}” (chưa có số)"
+    return _("Kế hoạch “%(title)s” (chưa có số)") % {"title": title}
 
 
 def due_label(due_at: datetime | None) -> str:
     """ "hết ngày 20/12/2019" for a date-only deadline, "10:30 ngày 20/12/2019" for a timed one."""
     if due_at is None:
-        return "chưa có hạn"
+        return _("chưa có hạn")
     local = to_local(due_at)
     if local.time().replace(microsecond=0) == END_OF_DAY:
-        return f"hết ngày {local:%d/%m/%Y}"
-    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+        return _("hết ngày %(date)s") % {"date": f"{local:%d/%m/%Y}"}
+    return _("%(time)s ngày %(date)s") % {"time": f"{local:%H:%M}", "date": f"{local:%d/%m/%Y}"}
 
 
 def step_label(step: str, overdue_days: int) -> str:
     if step.startswith("before-"):
-        return f"còn {step.removeprefix('before-')} ngày làm việc đến hạn"
+        return _("còn %(days)s ngày làm việc đến hạn") % {"days": step.removeprefix("before-")}
     if step == "due":
-        return "đến hạn"
+        return _("đến hạn")
     if overdue_days:
-        return f"đã quá hạn {overdue_days} ngày làm việc"
+        return _("đã quá hạn %(days)s ngày làm việc") % {"days": overdue_days}
     return step
 
 
@@ -87,6 +111,7 @@ def _plan_url(plan_id: int) -> str:
     return reverse("plans:detail", args=[plan_id])
 
 
+@in_site_language
 def reminder_message(reminder: Reminder) -> Message:
     """The message of a reminder of an obligation step, or of an urging."""
     if reminder.urge_id:
@@ -103,10 +128,13 @@ def _step_message(reminder: Reminder, obligation: Obligation) -> Message:
     url = _plan_url(plan.pk)
     unit = obligation.unit.short_name or obligation.unit.name
     title = f"{plan_label(plan)}: {unit} – {action} – {when} ({due})"
-    body = (
-        f"{obligation.unit.name} cần {action}; {SHORT[obligation.kind]} {due}. "
-        f"Bạn nhận nhắc việc này vì là {reminder.reason}."
-    )
+    body = _("%(unit)s cần %(action)s; %(short)s %(due)s. Bạn nhận nhắc việc này vì là %(reason)s.") % {
+        "unit": obligation.unit.name,
+        "action": action,
+        "short": SHORT[obligation.kind],
+        "due": due,
+        "reason": reminder.reason,
+    }
     subject = f"[planflow] {plan_label(plan)} – {SHORT[obligation.kind]} {due} – {when} – {unit}"
     context = {
         "reminder": reminder,
@@ -174,13 +202,17 @@ def _urged_due(urge: Urge) -> datetime | None:
     )
 
 
+@in_site_language
 def digest_message(person, reminders: list[Reminder], day) -> tuple[str, str, str]:
     """(subject, text, html) of one person's daily digest."""
     items = []
     for reminder in reminders:
         message = reminder_message(reminder)
         items.append({"title": message.title, "body": message.body, "url": site_url(message.url)})
-    subject = f"[planflow] Tổng hợp nhắc việc ngày {day:%d/%m/%Y}: {len(items)} việc"
+    subject = _("[planflow] Tổng hợp nhắc việc ngày %(day)s: %(count)s việc") % {
+        "day": f"{day:%d/%m/%Y}",
+        "count": len(items),
+    }
     context = {"items": items, "day": day, "person": person.get_full_name() or person.get_username()}
     return (
         subject,

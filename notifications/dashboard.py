@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from documents import selectors
 from documents.models import Delivery, Membership
@@ -86,12 +87,17 @@ def chart_rows(dashboard: selectors.LeaderDashboard) -> tuple[list[ChartRow], in
         for i, month in enumerate(months):
             x = CHART_LEFT + CHART_STEP * i + 2
             for offset, kind, n, words in (
-                (0, "on-time", series.on_time[i], "đúng hạn"),
-                (CHART_BAR + 1, "late", series.late[i], "trễ hạn"),
+                (0, "on-time", series.on_time[i], _("đúng hạn")),
+                (CHART_BAR + 1, "late", series.late[i], _("trễ hạn")),
             ):
                 if n:
                     height = n * per_unit
-                    title = f"{series.unit.name}, tháng {month:%m/%Y}: {n} việc {words}"
+                    title = _("%(unit)s, tháng %(month)s: %(count)s việc %(words)s") % {
+                        "unit": series.unit.name,
+                        "month": f"{month:%m/%Y}",
+                        "count": n,
+                        "words": words,
+                    }
                     row.bars.append(Bar(x + offset, CHART_BASE - height, height, kind, title))
         rows.append(row)
     return rows, scale
@@ -101,7 +107,7 @@ def chart_rows(dashboard: selectors.LeaderDashboard) -> tuple[list[ChartRow], in
 def leader_dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard of the units the person leads; other people get 403."""
     if not selectors.unit_ids_of(request.user, Membership.Role.LEADER).exists():
-        raise PermissionDenied("Trang tổng hợp dành cho lãnh đạo đơn vị.")
+        raise PermissionDenied(_("Trang tổng hợp dành cho lãnh đạo đơn vị."))
     dashboard = selectors.leader_dashboard(user=request.user, **due_time_rules())
     rows, scale = chart_rows(dashboard)
     context = {

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Min, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.models import Delivery, Plan, Unit
 from documents.selectors import unit_ids_of
@@ -44,7 +45,7 @@ def notification_get_for_user(*, user: AbstractBaseUser, notification_id: int) -
     """One of the person's notifications; Http404 for anyone else's."""
     notification = notifications_for_user(user=user).filter(pk=notification_id).first()
     if notification is None:
-        raise Http404("Không tìm thấy thông báo.")
+        raise Http404(_("Không tìm thấy thông báo."))
     return notification
 
 
@@ -72,7 +73,7 @@ def calendar_obligations_for_token(*, token: str) -> tuple[AbstractBaseUser, lis
         else None
     )
     if preference is None:
-        raise Http404("Không tìm thấy lịch.")
+        raise Http404(_("Không tìm thấy lịch."))
     user = preference.user
     obligations = list(
         open_obligations().filter(unit_id__in=unit_ids_of(user), due_at__isnull=False).order_by("due_at", "id")[:1000]

@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from documents import selectors as document_selectors
@@ -44,7 +46,11 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user=request.user)
-    messages.success(request, f"Đã đánh dấu {count} thông báo là đã đọc.")
+    messages.success(
+        request,
+        ngettext("Đã đánh dấu %(count)d thông báo là đã đọc.", "Đã đánh dấu %(count)d thông báo là đã đọc.", count)
+        % {"count": count},
+    )
     return redirect("notifications:list")
 
 
@@ -56,7 +62,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form = forms.PreferenceForm(request.POST)
         if form.is_valid():
             services.preference_update(user=request.user, email_mode=form.cleaned_data["email_mode"])
-            messages.success(request, "Đã lưu cách nhận thư.")
+            messages.success(request, _("Đã lưu cách nhận thư."))
             return redirect("notifications:preferences")
     else:
         form = forms.PreferenceForm(initial={"email_mode": preference.email_mode})
@@ -74,7 +80,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_regenerate(request: HttpRequest) -> HttpResponse:
     services.ical_token_regenerate(user=request.user)
-    messages.success(request, "Đã tạo địa chỉ lịch mới; địa chỉ cũ (nếu có) không dùng được nữa.")
+    messages.success(request, _("Đã tạo địa chỉ lịch mới; địa chỉ cũ (nếu có) không dùng được nữa."))
     return redirect("notifications:preferences")
 
 
@@ -82,7 +88,7 @@ def calendar_regenerate(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_revoke(request: HttpRequest) -> HttpResponse:
     services.ical_token_revoke(user=request.user)
-    messages.success(request, "Đã tắt địa chỉ lịch.")
+    messages.success(request, _("Đã tắt địa chỉ lịch."))
     return redirect("notifications:preferences")
 
 
@@ -90,7 +96,7 @@ def calendar_revoke(request: HttpRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The person's deadlines as iCalendar; the secret token is the only key (calendar apps log in no other way)."""
     user, obligations = selectors.calendar_obligations_for_token(token=token)
-    name = f"planflow – hạn xử lý của {user.get_full_name() or user.get_username()}"
+    name = _("planflow – hạn xử lý của %(person)s") % {"person": user.get_full_name() or user.get_username()}
     text = ical.calendar_text(obligations, name=name, stamp=timezone.now(), domain=request.get_host().split(":")[0])
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
@@ -106,9 +112,9 @@ def lateness(request: HttpRequest) -> HttpResponse:
         try:
             plan = document_selectors.plan_get_for_user(user=request.user, plan_id=int(request.GET["plan"]))
         except ValueError:
-            raise Http404("Không tìm thấy kế hoạch.") from None
+            raise Http404(_("Không tìm thấy kế hoạch.")) from None
         if not document_selectors.user_is_issuer_member(user=request.user, plan=plan):
-            raise Http404("Không tìm thấy kế hoạch.")
+            raise Http404(_("Không tìm thấy kế hoạch."))
     rows = selectors.lateness_report(user=request.user, plan=plan)
     return render(request, "notifications/lateness.html", {"rows": rows, "plan": plan})
 
@@ -118,7 +124,7 @@ def plan_urge(request: HttpRequest, plan_id: int) -> HttpResponse:
     """A leader of the issuing unit urges a unit (nhắc nhở or cảnh báo) with a message."""
     plan = document_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     if not services.may_urge(user=request.user, plan=plan):
-        raise PermissionDenied("Chỉ lãnh đạo đơn vị ban hành mới đôn đốc được.")
+        raise PermissionDenied(_("Chỉ lãnh đạo đơn vị ban hành mới đôn đốc được."))
     deliveries = selectors.urgeable_deliveries(plan=plan)
     form = forms.UrgeForm(
         request.POST or None, deliveries=deliveries, initial={"delivery": request.GET.get("delivery")}
@@ -138,7 +144,7 @@ def plan_urge(request: HttpRequest, plan_id: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"Đã đôn đốc {delivery.unit.name}.")
+            messages.success(request, _("Đã đôn đốc %(unit)s.") % {"unit": delivery.unit.name})
             return redirect("plans:detail", plan.pk)
     context = {"plan": plan, "form": form, "urges": selectors.urges_of_plan(plan=plan), "deliveries": deliveries}
     return render(request, "notifications/urge.html", context)
@@ -149,7 +155,7 @@ def plan_deadlines(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The drafter sets the plan's own deadlines and reminders, over the defaults."""
     plan = document_selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     if plan.drafter_id != request.user.pk or plan.state not in Plan.EDITABLE_STATES:
-        raise PermissionDenied("Chỉ người soạn sửa được thời hạn, khi kế hoạch đang soạn hoặc bị trả lại.")
+        raise PermissionDenied(_("Chỉ người soạn sửa được thời hạn, khi kế hoạch đang soạn hoặc bị trả lại."))
     merged = selectors.plan_deadlines_of(plan)
     form = forms.DeadlinesForm(request.POST or None, initial=forms.DeadlinesForm.initial_from(merged))
     if request.method == "POST" and form.is_valid():
@@ -160,6 +166,6 @@ def plan_deadlines(request: HttpRequest, plan_id: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Đã lưu thời hạn riêng của kế hoạch.")
+            messages.success(request, _("Đã lưu thời hạn riêng của kế hoạch."))
             return redirect("plans:detail", plan.pk)
     return render(request, "notifications/deadlines.html", {"plan": plan, "form": form})

@@ -98,7 +98,8 @@ def test_task_lists_are_vietnamese(client_of, url_name, title):
     html = response.content.decode()
     assert re.search(r'<h1 class="vf-card__title">\s*' + title, html), "the list's own heading"
     # the flow menu, the column titles, the user menu
-    for text in ("Việc của tôi", "Việc chờ nhận", "Đã xử lý", "Tổng quan", "Công việc", "Ngày tạo", "Đăng xuất"):
+    # (viewflow's own dashboard, "Tổng quan", is for flow managers only: not in everyone's menu)
+    for text in ("Việc của tôi", "Việc chờ nhận", "Đã xử lý", "Thông báo", "Công việc", "Ngày tạo", "Đăng xuất"):
         assert text in html, text
     for english in (*ENGLISH_MENU, "Log in", ">Task<", "Created"):
         assert english not in html, english
@@ -202,3 +203,144 @@ def test_covers_the_packages_msgids(package_po):
     theirs = _parse_po(package_po)
     missing = sorted(msgid for (ctx, msgid) in theirs if (ctx, msgid) not in ours)
     assert not missing, f"translate these into locale/vi/LC_MESSAGES/django.po: {missing}"
+
+
+# --------------------------------------------------------------------------- English (locale/en)
+# planflow's own texts are written in Vietnamese (the msgid is the Vietnamese text); the English
+# catalog gives the English a person sees after choosing it (config.middleware).
+
+EN_MESSAGES = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
+OUR_APPS = ("config", "documents", "workflow", "notifications")
+GETTEXT_CALLS = {
+    "_": (None, 0, None),
+    "gettext": (None, 0, None),
+    "gettext_lazy": (None, 0, None),
+    "gettext_noop": (None, 0, None),
+    "ngettext": (None, 0, 1),
+    "ngettext_lazy": (None, 0, 1),
+    "pgettext": (0, 1, None),
+    "pgettext_lazy": (0, 1, None),
+    "npgettext": (0, 1, 2),
+    "npgettext_lazy": (0, 1, 2),
+}
+
+
+def _python_msgids(path: Path) -> set[tuple[str | None, str]]:
+    """(msgctxt, msgid) of every gettext call with literal arguments in a module."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if name not in GETTEXT_CALLS:
+            continue
+        ctx_at, id_at, _plural_at = GETTEXT_CALLS[name]
+        args = node.args
+        if len(args) <= id_at or not (isinstance(args[id_at], ast.Constant) and isinstance(args[id_at].value, str)):
+            continue
+        ctx = args[ctx_at].value if ctx_at is not None and isinstance(args[ctx_at], ast.Constant) else None
+        found.add((ctx, args[id_at].value))
+    return found
+
+
+_TEMPLATE_CALL = re.compile(r"\b(n?p?gettext)\(((?:u'(?:[^'\\]|\\.)*'(?:, )?)+)")
+
+
+def _template_msgids(path: Path) -> set[tuple[str | None, str]]:
+    """(msgctxt, msgid) of {% translate %} and {% blocktranslate %}, as makemessages reads them.
+
+    Django's own `templatize` turns the template into the gettext calls that xgettext would
+    read, so this needs no GNU gettext.
+    """
+    from django.utils.translation.template import templatize
+
+    found = set()
+    for name, literals in _TEMPLATE_CALL.findall(templatize(path.read_text(encoding="utf-8"), origin=str(path))):
+        values = [ast.literal_eval(literal) for literal in re.findall(r"u('(?:[^'\\]|\\.)*')", literals)]
+        found.add((values[0], values[1]) if name.startswith(("pgettext", "npgettext")) else (None, values[0]))
+    return found
+
+
+def _our_msgids() -> dict[tuple[str | None, str], str]:
+    """Every msgid planflow's code and templates use -> the first file that uses it."""
+    base = Path(settings.BASE_DIR)
+    used: dict[tuple[str | None, str], str] = {}
+    for app in OUR_APPS:
+        for path in sorted((base / app).rglob("*")):
+            relative = str(path.relative_to(base))
+            if "migrations" in path.parts or "__pycache__" in path.parts:
+                continue
+            if path.suffix == ".py":
+                ids = _python_msgids(path)
+            elif "templates" in path.parts and path.suffix in (".html", ".txt"):
+                ids = _template_msgids(path)
+            else:
+                continue
+            for key in ids:
+                used.setdefault(key, relative)
+    return used
+
+
+def test_english_catalog_is_complete_and_compiled():
+    """Every entry of locale/en has an English text with the same placeholders; the .mo matches the .po."""
+    po = _parse_po(EN_MESSAGES / "django.po")
+    assert len(po) > 500, "the English catalog lost its entries"
+    with open(EN_MESSAGES / "django.mo", "rb") as fp:
+        mo = gettext_module.GNUTranslations(fp)
+    assert mo.info()["language"] == "en"
+    assert mo.info()["plural-forms"] == "nplurals=2; plural=(n != 1);"
+
+    def simple(text: str) -> set[str]:
+        # template-variable msgids ({{ process.plan.title }}) are compared by their %-placeholders only
+        return set(re.findall(r"%\([^)]+\)[sd]|%[sd]|\{\w+\}", text))
+
+    for (ctx, msgid), entry in po.items():
+        msgstrs = entry["msgstr"]
+        assert all(s.strip() for s in msgstrs), f"untranslated: {msgid!r}"
+        if entry["plural"]:
+            assert len(msgstrs) == 2, f"{msgid!r}: English has two plural forms"
+            assert simple(msgstrs[1]) == simple(entry["plural"]), msgid
+            compiled = [mo.ngettext(msgid, entry["plural"], n) for n in (1, 2)]
+            if ctx:
+                compiled = [mo.npgettext(ctx, msgid, entry["plural"], n) for n in (1, 2)]
+            assert compiled == msgstrs, f"django.mo is stale for {msgid!r}"
+            continue
+        assert simple(msgstrs[0]) == simple(msgid), msgid
+        compiled = mo.pgettext(ctx, msgid) if ctx else mo.gettext(msgid)
+        assert compiled == msgstrs[0], (
+            f"django.mo is stale for {msgid!r}: run msgfmt --check -o locale/en/LC_MESSAGES/django.mo "
+            "locale/en/LC_MESSAGES/django.po"
+        )
+
+
+def test_every_text_of_our_code_has_an_english_translation():
+    """A text wrapped for translation in our code or templates but missing from locale/en stays Vietnamese
+    for English readers: run makemessages -l en (see the catalog's header) and translate it."""
+    po = _parse_po(EN_MESSAGES / "django.po")
+    used = _our_msgids()
+    assert len(used) > 500, "the extraction found too few texts"
+    missing = sorted(f"{where}: {msgid!r}" for (ctx, msgid), where in used.items() if (ctx, msgid) not in po)
+    assert not missing, "add to locale/en/LC_MESSAGES/django.po:\n" + "\n".join(missing)
+
+
+def test_extraction_reads_blocktranslate_as_makemessages_does():
+    used = _our_msgids()
+    assert (None, "Lãnh đạo trả lại (%(at)s, %(who)s):") in used  # blocktranslate with variables
+    assert (None, "%(n)s kế hoạch") in used  # the singular of a {% plural %}
+    assert ("button", "Lưu") in used  # a context
+    assert (None, "mã đơn vị") in used  # gettext_lazy in a model
+
+
+@pytest.mark.parametrize(
+    ("msgid", "english"),
+    [
+        ("Nhập kế hoạch", "Import a plan"),
+        ("Bạn không có quyền xử lý việc này.", "You may not act on this task."),
+        ("Đang thực hiện", "In execution"),
+    ],
+)
+def test_english_gettext(msgid, english):
+    with translation.override("en"):
+        assert translation.gettext(msgid) == english
+    with translation.override("vi"):
+        assert translation.gettext(msgid) == msgid

@@ -16,18 +16,21 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents import permissions, services
+from documents import services
 from documents.errors import NotAllowedError, StateError
-from documents.models import Delivery, Membership, Plan, Purpose, Report, Unit
+from documents.models import Delivery, Plan, Purpose, Report, Unit
 from documents.recognition import Recognition
+from documents.selectors import plan_list_for_user
 from workflow import flows
 from workflow.models import Decision, PlanProcess
+from workflow.selectors import held_unit_ids
 
 OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -58,14 +61,14 @@ def task_activation(*, task_id: int, actor: AbstractBaseUser) -> Iterator[Activa
     with flows.PlanFlow.lock(process_id), transaction.atomic():
         task = Task.objects.select_related("process").get(pk=task_id)
         if task.status not in OPEN_TASK_STATES or task.flow_task_type != "HUMAN":
-            raise StateError("Việc này đã được xử lý.")
+            raise StateError(_("Việc này đã được xử lý."))
         activation = task.flow_task.activation_class(task)
         if task.owner_id is None:
             if not task.flow_task.can_assign(actor, task):
-                raise NotAllowedError("Bạn không có quyền xử lý việc này.")
+                raise NotAllowedError(_("Bạn không có quyền xử lý việc này."))
             activation.assign(actor)
         elif task.owner_id != actor.pk:
-            raise NotAllowedError("Việc này đang do người khác xử lý.")
+            raise NotAllowedError(_("Việc này đang do người khác xử lý."))
         activation.start(None)
         yield activation
 
@@ -93,27 +96,31 @@ class TaskLink:
         return reverse("plans:task", args=[self.task.pk])
 
 
-def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser) -> list[TaskLink]:
-    """The plan's open human tasks that `user` holds or may take, chosen in one query.
-
-    "May take" is what `UnitView.can_assign` answers task by task: nobody holds the
-    task and the person has its permission on its unit. Here it is one condition per
-    permission the person holds (a handful), so the statements do not grow with the
-    number of recipients of the plan.
-    """
-    held: dict[str, list[str]] = {}
-    for role, unit_id in Membership.objects.filter(user_id=user.pk).values_list("role", "unit_id"):
-        for perm in permissions.ROLE_PERMISSIONS[role]:
-            held.setdefault(perm, []).append(str(unit_id))
+def _open_tasks_of(*, plan: Plan, user: AbstractBaseUser):
+    """The plan's open human tasks `user` holds or may take, the person's own first (a queryset)."""
     may_take = Q(pk__in=[])
-    for perm, unit_ids in held.items():
+    for perm, unit_ids in held_unit_ids(user=user).items():
         may_take |= Q(owner__isnull=True, owner_permission=perm, owner_permission_obj_pk__in=unit_ids)
-    tasks = Task.objects.filter(
+    return Task.objects.filter(
         Q(owner_id=user.pk) | may_take,
         process__planprocess__plan=plan,
         flow_task_type="HUMAN",
         status__in=OPEN_TASK_STATES,
-    ).order_by("pk")
+    ).order_by(F("owner_id").asc(nulls_last=True), "pk")
+
+
+def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser, limit: int | None = None) -> list[TaskLink]:
+    """The plan's open human tasks that `user` holds or may take (their own first), at most `limit`.
+
+    "May take" is what `UnitView.can_assign` answers task by task: nobody holds the task and
+    the person has its permission on its unit (read through `documents.permissions`, by
+    `workflow.selectors.held_unit_ids`: one statement per permission, a fixed number). Then
+    one query for the tasks, so the statements do not grow with the recipients of the plan;
+    `limit` bounds what is built (the issuer's leader may review thousands of reports).
+    """
+    tasks = _open_tasks_of(plan=plan, user=user)
+    if limit is not None:
+        tasks = tasks[:limit]
     return [
         TaskLink(
             task,
@@ -126,22 +133,36 @@ def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser) -> list[TaskLink]
     ]
 
 
+def open_task_count_for_user(*, plan: Plan, user: AbstractBaseUser) -> int:
+    """How many open human tasks of the plan `user` holds or may take (the rule of `open_tasks_for_user`)."""
+    return _open_tasks_of(plan=plan, user=user).count()
+
+
 def task_url_for_user(*, task_id: int, user: AbstractBaseUser, take: bool) -> str:
     """The form URL of a task for `user`, taking the task first when `take` and nobody holds it.
 
-    Raises NotAllowedError when `user` neither holds the task nor may take it.
+    Raises NotAllowedError when `user` neither holds the task nor may take it, and
+    Task.DoesNotExist instead when `user` may not see the task's plan either: a guessed id of
+    another unit's task reveals nothing (issue 6).
     """
     process_id = Task.objects.values_list("process_id", flat=True).get(pk=task_id)
     with flows.PlanFlow.lock(process_id), transaction.atomic():
         task = Task.objects.select_related("process").get(pk=task_id)
         if task.owner_id is None:
             if not task.flow_task.can_assign(user, task):
-                raise NotAllowedError("Bạn không có quyền xử lý việc này.")
+                _refuse(task, user, _("Bạn không có quyền xử lý việc này."))
             if take:
                 task.flow_task.activation_class(task).assign(user)
         elif task.owner_id != user.pk:
-            raise NotAllowedError("Việc này đang do người khác xử lý.")
+            _refuse(task, user, _("Việc này đang do người khác xử lý."))
     return task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+
+
+def _refuse(task: Task, user: AbstractBaseUser, message: str) -> None:
+    """NotAllowedError(message) for a person who sees the task's plan; Task.DoesNotExist for anyone else."""
+    if not plan_list_for_user(user=user).filter(process=task.process_id).exists():
+        raise Task.DoesNotExist
+    raise NotAllowedError(message)
 
 
 def _plan(activation: Activation) -> Plan:
@@ -220,7 +241,7 @@ def review(*, activation: Activation, actor: AbstractBaseUser, accept: bool, com
     delivery = _delivery(activation)
     pending = delivery.reports.filter(decision=Report.Decision.PENDING).order_by("-submitted_at").first()
     if pending is None:
-        raise StateError("Không có báo cáo nào chờ xem xét.")
+        raise StateError(_("Không có báo cáo nào chờ xem xét."))
     result = services.report_review(report=pending, actor=actor, accept=accept, comment=comment)
     activation.execute()
     return result

@@ -21,4 +21,6 @@ urlpatterns = [
     path("<int:plan_id>/recipients/<int:delivery_id>/remove/", views.recipient_remove, name="recipient_remove"),
     path("tasks/<int:task_id>/", views.task_open, name="task"),
     path("reports/<int:report_id>/file/", views.report_download, name="report_file"),
+    path("deputies/", views.deputies, name="deputies"),
+    path("deputies/<int:deputyship_id>/revoke/", views.deputy_revoke, name="deputy_revoke"),
 ]

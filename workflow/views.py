@@ -20,23 +20,30 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults, generic
 from django.views.decorators.http import require_POST
+from django_filters import ChoiceFilter, DateRangeFilter, FilterSet
+from viewflow.utils import viewprop
 from viewflow.views import FormLayoutMixin
 from viewflow.workflow.flow import FlowAppViewset
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.views import mixins as flow_mixins
+from viewflow.workflow.flow.views.filters import get_queryset_flow_task_choices
 from viewflow.workflow.models import Task
 
 from documents import selectors
 from documents import services as document_services
 from documents.errors import DomainError, NotAllowedError
-from documents.models import Membership, Plan, Unit
+from documents.models import Delivery, Membership, Plan, Unit
 from documents.permissions import UnitPermission, has_unit_permission
 from documents.recognition import RecognitionError, decode_upload
 from documents.rendering import RenderingError, plan_to_docx, plan_to_pdf
 from workflow import forms
+from workflow import selectors as workflow_selectors
 from workflow import services as flow_services
 
 
@@ -85,14 +92,14 @@ class PlanTaskView(
     def perform(self, data: dict) -> None:
         raise NotImplementedError
 
-    success_message = "Đã xử lý."
-    submit_label = "Ghi nhận"
+    success_message = gettext_lazy("Đã xử lý.")
+    submit_label = gettext_lazy("Ghi nhận")
 
 
 class SubmitView(PlanTaskView):
     form_class = forms.SubmitForm
-    success_message = "Đã trình lãnh đạo duyệt."
-    submit_label = "Trình lãnh đạo duyệt"
+    success_message = gettext_lazy("Đã trình lãnh đạo duyệt.")
+    submit_label = gettext_lazy("Trình lãnh đạo duyệt")
 
     def perform(self, data: dict) -> None:
         flow_services.submit(activation=self.request.activation, actor=self.request.user, comment=data["comment"])
@@ -100,8 +107,8 @@ class SubmitView(PlanTaskView):
 
 class ApproveView(PlanTaskView):
     form_class = forms.DecisionForm
-    success_message = "Đã ghi nhận ý kiến của lãnh đạo."
-    submit_label = "Ghi ý kiến"
+    success_message = gettext_lazy("Đã ghi nhận ý kiến của lãnh đạo.")
+    submit_label = gettext_lazy("Ghi ý kiến")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -119,8 +126,8 @@ class ApproveView(PlanTaskView):
 
 class RegisterView(PlanTaskView):
     form_class = forms.RegisterForm
-    success_message = "Đã vào sổ và cấp số."
-    submit_label = "Vào sổ và cấp số"
+    success_message = gettext_lazy("Đã vào sổ và cấp số.")
+    submit_label = gettext_lazy("Vào sổ và cấp số")
 
     def perform(self, data: dict) -> None:
         flow_services.register(
@@ -133,8 +140,8 @@ class RegisterView(PlanTaskView):
 
 class DispatchView(PlanTaskView):
     form_class = forms.DispatchForm
-    success_message = "Đã phát hành tới các đơn vị nhận."
-    submit_label = "Phát hành"
+    success_message = gettext_lazy("Đã phát hành tới các đơn vị nhận.")
+    submit_label = gettext_lazy("Phát hành")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -147,8 +154,8 @@ class DispatchView(PlanTaskView):
 
 class AcknowledgeView(PlanTaskView):
     form_class = forms.AcknowledgeForm
-    success_message = "Đã xử lý văn bản đến."
-    submit_label = "Ghi nhận"
+    success_message = gettext_lazy("Đã xử lý văn bản đến.")
+    submit_label = gettext_lazy("Ghi nhận")
 
     def perform(self, data: dict) -> None:
         flow_services.acknowledge(
@@ -163,8 +170,8 @@ class ReportView(PlanTaskView):
     """The unit's report; after a return, the form starts from the text that was returned."""
 
     form_class = forms.ReportForm
-    success_message = "Đã gửi báo cáo."
-    submit_label = "Gửi báo cáo"
+    success_message = gettext_lazy("Đã gửi báo cáo.")
+    submit_label = gettext_lazy("Gửi báo cáo")
 
     def get_initial(self) -> dict:
         delivery = self.plan.deliveries.get(pk=self.request.activation.task.data["delivery_id"])
@@ -182,8 +189,8 @@ class ReportView(PlanTaskView):
 
 class ReviewView(PlanTaskView):
     form_class = forms.ReviewForm
-    success_message = "Đã xem xét báo cáo."
-    submit_label = "Ghi kết luận"
+    success_message = gettext_lazy("Đã xem xét báo cáo.")
+    submit_label = gettext_lazy("Ghi kết luận")
 
     def perform(self, data: dict) -> None:
         flow_services.review(
@@ -198,6 +205,28 @@ class ReviewView(PlanTaskView):
 
 
 PLANS_PER_PAGE = 50
+PLANS_COUNTED = 1000  # the plan list counts this many plans at most; past it, "more than 1,000"
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap + 1` rows (`SELECT count(*) FROM (… LIMIT cap + 1)`).
+
+    An officer of 100 communes may see 30,000 plans: counting them all on every visit of the list
+    reads them all (issue 7). Past `cap` the page says "more than …" and offers the pages up to
+    `cap + 1` rows; filters and search narrow the rest. `capped` tells which.
+    """
+
+    def __init__(self, object_list, per_page, *, cap: int, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by().values("pk")[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
 
 
 @login_required
@@ -214,7 +243,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         year=data.get("year"),
         overdue=data.get("overdue", False),
     )
-    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    page = CappedPaginator(plans, PLANS_PER_PAGE, cap=PLANS_COUNTED).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -236,12 +265,12 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     """Upload or paste a plan; the new draft opens on its edit page to confirm what was recognised."""
     units = _drafting_units(request.user)
     if not units.exists():
-        raise PermissionDenied("Bạn không phải chuyên viên của đơn vị nào.")
+        raise PermissionDenied(_("Bạn không phải chuyên viên của đơn vị nào."))
     form = forms.ImportForm(request.POST or None, request.FILES or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             text = _submitted_text(form.cleaned_data)
-            plan, _ = flow_services.plan_import_and_start(
+            plan, _recognition = flow_services.plan_import_and_start(
                 issuer=form.cleaned_data["issuer"],
                 drafter=request.user,
                 text=text,
@@ -249,7 +278,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         except (RecognitionError, DomainError) as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Đã tạo dự thảo. Hãy kiểm tra các phần đã nhận dạng và nơi nhận.")
+            messages.success(request, _("Đã tạo dự thảo. Hãy kiểm tra các phần đã nhận dạng và nơi nhận."))
             return redirect("plans:edit", plan.pk)
     return render(request, "workflow/plan_import.html", {"form": form})
 
@@ -291,13 +320,13 @@ def plan_reimport(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     form = forms.ReimportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, " ".join(form.non_field_errors()) or "Hãy chọn tệp.")
+        messages.error(request, " ".join(form.non_field_errors()) or _("Hãy chọn tệp."))
         return redirect("plans:edit", plan.pk)
     _perform(
         request,
         lambda: document_services.plan_reimport(plan=plan, actor=request.user, text=_submitted_text(form.cleaned_data)),
-        "Đã nhập lại nội dung dự thảo. Hãy kiểm tra lại các phần và nơi nhận.",
-        refused_suffix=" Dự thảo được giữ nguyên.",
+        _("Đã nhập lại nội dung dự thảo. Hãy kiểm tra lại các phần và nơi nhận."),
+        refused_suffix=_(" Dự thảo được giữ nguyên."),
     )
     return redirect("plans:edit", plan.pk)
 
@@ -308,12 +337,12 @@ def attachment_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     form = forms.AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Hãy chọn tệp cần đính kèm.")
+        messages.error(request, _("Hãy chọn tệp cần đính kèm."))
         return redirect("plans:detail", plan.pk)
     _perform(
         request,
         lambda: document_services.attachment_add(plan=plan, actor=request.user, upload=form.cleaned_data["file"]),
-        "Đã đính kèm tệp.",
+        _("Đã đính kèm tệp."),
     )
     return redirect(_back_to(request, reverse("plans:detail", args=[plan.pk])))
 
@@ -329,7 +358,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The drafter confirms or edits a draft: text parts and recipients."""
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     if plan.drafter_id != request.user.pk or plan.state not in Plan.EDITABLE_STATES:
-        raise PermissionDenied("Chỉ người soạn sửa được dự thảo đang soạn hoặc bị trả lại.")
+        raise PermissionDenied(_("Chỉ người soạn sửa được dự thảo đang soạn hoặc bị trả lại."))
     recipients = list(plan.recipients.select_related("unit").filter(removed_at__isnull=True))
     initial = {
         "title": plan.title,
@@ -384,7 +413,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Đã lưu dự thảo.")
+            messages.success(request, _("Đã lưu dự thảo."))
             return redirect("plans:detail", plan.pk)
     rows = list(zip(formset.forms, recipients + [None] * (len(formset.forms) - len(recipients)), strict=False))
     context = {
@@ -402,20 +431,47 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "workflow/plan_edit.html", context)
 
 
+TASKS_SHOWN = 20  # open tasks drawn on the plan page; the rest are in the person's queue and inbox
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The page's query string without `names` (for the links of one paginated block)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 @login_required
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
-    """The plan page: the document, its recipients' status board, open tasks, the audit trail."""
+    """The plan page: the document, its recipients' status board, open tasks, the audit trail.
+
+    Bounded whatever the number of recipients (issue 7: 3,300 units): the board is a page of
+    50 units (`?state=`, `?overdue=1`, `?page=`) under counts for the whole plan, the trail a
+    page of the newest 50 records (`?events=`; the CSV has them all), the Nơi nhận list a page
+    of 50 lines (`?recipients=`), the person's open tasks the first 20 with their number.
+    """
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     is_issuer = selectors.user_is_issuer_member(user=request.user, plan=plan)
+    my_deliveries = list(selectors.deliveries_for_user(user=request.user, plan=plan))
+    tasks = flow_services.open_tasks_for_user(plan=plan, user=request.user, limit=TASKS_SHOWN + 1)
+    tasks_total = len(tasks)
+    if tasks_total > TASKS_SHOWN:
+        tasks = tasks[:TASKS_SHOWN]
+        tasks_total = flow_services.open_task_count_for_user(plan=plan, user=request.user)
+    board_form = _board_filter(request)
     context = {
         "plan": plan,
         "is_issuer": is_issuer,
-        "recipients": plan.recipients.select_related("unit").order_by("position", "id"),
-        "board": selectors.plan_board(plan=plan) if is_issuer else None,
-        "summary": selectors.plan_board_summary(plan=plan) if is_issuer else [],
-        "my_deliveries": selectors.deliveries_for_user(user=request.user, plan=plan),
-        "timeline": selectors.plan_timeline(plan=plan) if is_issuer else None,
-        "tasks": flow_services.open_tasks_for_user(plan=plan, user=request.user),
+        "recipients_page": Paginator(plan.recipients.select_related("unit").order_by("position", "id"), 50).get_page(
+            request.GET.get("recipients")
+        ),
+        "recipients_query": _query_without(request, "recipients"),
+        "board_filter": board_form,
+        "board_query": _query_without(request, "page"),
+        "my_deliveries": my_deliveries,
+        "tasks": tasks,
+        "tasks_total": tasks_total,
         "can_withdraw": plan.is_open and has_unit_permission(request.user, UnitPermission.APPROVE, plan.issuer),
         "can_correct": plan.state == Plan.State.IN_EXECUTION
         and has_unit_permission(request.user, UnitPermission.REGISTER, plan.issuer),
@@ -425,10 +481,29 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
         "last_return": selectors.last_return(plan=plan) if plan.state == Plan.State.RETURNED else None,
         "add_form": forms.RecipientAddForm(units=selectors.units_for_correction(plan=plan)),
     }
+    if is_issuer:
+        context["summary"] = selectors.plan_board_summary(plan=plan)
+        context["board_page"] = selectors.plan_board_page(
+            plan=plan, board_filter=board_form, page=request.GET.get("page")
+        )
+        context["board"] = context["board_page"].object_list
+        context["timeline_page"] = selectors.plan_timeline_page(plan=plan, page=request.GET.get("events"))
+        context["timeline"] = context["timeline_page"].object_list
+        context["timeline_query"] = _query_without(request, "events")
+    else:
+        context["summary"] = None
+        context["board"] = selectors.plan_board_rows_for_units(plan=plan, deliveries=my_deliveries)
     context["refused_pending"] = selectors.refused_awaiting_correction(plan=plan) if context["can_correct"] else []
-    if not is_issuer:
-        context["board"] = [row for row in selectors.plan_board(plan=plan) if row.delivery in context["my_deliveries"]]
     return render(request, "workflow/plan_detail.html", context)
+
+
+def _board_filter(request: HttpRequest) -> selectors.BoardFilter:
+    """The board's filters from the query string; an unknown state is ignored (the whole board)."""
+    state = request.GET.get("state", "")
+    return selectors.BoardFilter(
+        state=state if state in Delivery.State.values else "",
+        overdue=request.GET.get("overdue", "") in ("1", "on", "true"),
+    )
 
 
 @login_required
@@ -437,12 +512,12 @@ def plan_withdraw(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     form = forms.WithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Hãy ghi lý do thu hồi.")
+        messages.error(request, _("Hãy ghi lý do thu hồi."))
         return redirect("plans:detail", plan.pk)
     _perform(
         request,
         lambda: flow_services.plan_withdraw(plan=plan, actor=request.user, reason=form.cleaned_data["reason"]),
-        "Đã thu hồi kế hoạch.",
+        _("Đã thu hồi kế hoạch."),
     )
     return redirect("plans:detail", plan.pk)
 
@@ -452,7 +527,7 @@ def plan_withdraw(request: HttpRequest, plan_id: int) -> HttpResponse:
 def recipient_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     if not has_unit_permission(request.user, UnitPermission.REGISTER, plan.issuer):
-        raise PermissionDenied("Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được.")
+        raise PermissionDenied(_("Chỉ văn thư của đơn vị ban hành mới sửa nơi nhận được."))
     form = forms.RecipientAddForm(request.POST, units=selectors.units_for_correction(plan=plan))
     if form.is_valid():
         _perform(
@@ -464,10 +539,10 @@ def recipient_add(request: HttpRequest, plan_id: int) -> HttpResponse:
                 requires_report=form.cleaned_data["requires_report"],
                 comment=form.cleaned_data["comment"],
             ),
-            "Đã bổ sung nơi nhận và gửi kế hoạch tới đơn vị.",
+            _("Đã bổ sung nơi nhận và gửi kế hoạch tới đơn vị."),
         )
     else:
-        messages.error(request, "Hãy chọn đơn vị cần bổ sung.")
+        messages.error(request, _("Hãy chọn đơn vị cần bổ sung."))
     return redirect("plans:detail", plan.pk)
 
 
@@ -481,7 +556,7 @@ def recipient_remove(request: HttpRequest, plan_id: int, delivery_id: int) -> Ht
         lambda: document_services.recipient_remove_refused(
             delivery=delivery, actor=request.user, comment=request.POST.get("comment", "")
         ),
-        "Đã bỏ đơn vị khỏi nơi nhận.",
+        _("Đã bỏ đơn vị khỏi nơi nhận."),
     )
     return redirect("plans:detail", plan.pk)
 
@@ -491,7 +566,7 @@ def report_download(request: HttpRequest, report_id: int) -> FileResponse:
     """Download a report's file; the name may be Vietnamese (RFC 6266 `filename*`)."""
     report = selectors.report_get_for_user(user=request.user, report_id=report_id)
     if not report.attachment:
-        raise Http404("Báo cáo không có tệp đính kèm.")
+        raise Http404(_("Báo cáo không có tệp đính kèm."))
     name = report.attachment_name or report.attachment.name.rsplit("/", 1)[-1]
     return FileResponse(report.attachment.open("rb"), as_attachment=True, filename=name)
 
@@ -499,7 +574,7 @@ def report_download(request: HttpRequest, report_id: int) -> FileResponse:
 @login_required
 def plan_document(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse:
     if fmt not in ("docx", "pdf"):
-        raise Http404("Chỉ có bản .docx và .pdf.")
+        raise Http404(_("Chỉ có bản .docx và .pdf."))
     return _plan_document(request, plan_id, fmt)
 
 
@@ -525,7 +600,7 @@ def plan_audit_csv(request: HttpRequest, plan_id: int) -> HttpResponse:
     """The plan's audit trail as CSV (UTF-8 with BOM, so that Excel reads Vietnamese), for inspectors."""
     plan = selectors.plan_get_for_user(user=request.user, plan_id=plan_id)
     if not selectors.user_is_issuer_member(user=request.user, plan=plan):
-        raise PermissionDenied("Chỉ đơn vị ban hành mới tải được nhật ký của kế hoạch.")
+        raise PermissionDenied(_("Chỉ đơn vị ban hành mới tải được nhật ký của kế hoạch."))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"Nhật ký {plan.number_symbol.replace('/', '-') or plan.pk}.csv"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
@@ -533,17 +608,17 @@ def plan_audit_csv(request: HttpRequest, plan_id: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(
         [
-            "Số",
-            "Thời gian",
-            "Người thực hiện",
-            "Thay mặt",
-            "Việc",
-            "Đơn vị",
-            "Từ",
-            "Đến",
-            "Ý kiến",
-            "Địa chỉ máy",
-            "Mã băm",
+            _("Số"),
+            _("Thời gian"),
+            _("Người thực hiện"),
+            _("Thay mặt"),
+            _("Việc"),
+            _("Đơn vị"),
+            _("Từ"),
+            _("Đến"),
+            _("Ý kiến"),
+            _("Địa chỉ máy"),
+            _("Mã băm"),
         ]
     )
     for event in selectors.plan_timeline(plan=plan):
@@ -551,7 +626,7 @@ def plan_audit_csv(request: HttpRequest, plan_id: int) -> HttpResponse:
             [
                 event.sequence,
                 timezone.localtime(event.created_at).strftime("%d/%m/%Y %H:%M:%S"),
-                event.actor.get_username() if event.actor else "hệ thống",
+                event.actor.get_username() if event.actor else _("hệ thống"),
                 event.on_behalf_of.get_username() if event.on_behalf_of else "",
                 event.get_action_display(),
                 event.delivery.unit.name if event.delivery else "",
@@ -571,10 +646,71 @@ def task_open(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         url = flow_services.task_url_for_user(task_id=task_id, user=request.user, take=request.method == "POST")
     except Task.DoesNotExist:
-        raise Http404("Không tìm thấy việc này.") from None
+        raise Http404(_("Không tìm thấy việc này.")) from None
     except NotAllowedError as error:
         raise PermissionDenied(str(error)) from error
     return redirect(url)
+
+
+# --- deputies of leaders (issue 6) -------------------------------------------------------
+
+
+@login_required
+def deputies(request: HttpRequest) -> HttpResponse:
+    """A leader names a deputy for a range of dates and sees their current and future deputyships.
+
+    Anyone signed in sees the deputyships that name them as deputy; only a leader gets the
+    form, and a POST from anyone else answers 403 with nothing written. The rules are
+    `documents.services.deputyship_create`'s; a refusal shows on the form (422).
+    """
+    led_units = Unit.objects.filter(pk__in=selectors.unit_ids_of(request.user, Membership.Role.LEADER)).order_by("name")
+    is_leader = led_units.exists()
+    status = 200
+    form = None
+    if is_leader:
+        people = selectors.deputy_candidates(leader=request.user)
+        form = forms.DeputyshipForm(request.POST or None, units=led_units, people=people)
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("Chỉ lãnh đạo đơn vị mới giao được người thay mình."))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                document_services.deputyship_create(
+                    unit=data["unit"],
+                    leader=request.user,
+                    deputy=data["deputy"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    reason=data["reason"],
+                    actor=request.user,
+                )
+            except DomainError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Đã giao người thay."))
+                return redirect("plans:deputies")
+        status = 422
+    context = {
+        "form": form,
+        "named": selectors.deputyships_named_by(user=request.user) if is_leader else [],
+        "standing_in": selectors.deputyships_of_deputy(user=request.user),
+        "today": timezone.localdate(),
+    }
+    return render(request, "workflow/deputies.html", context, status=status)
+
+
+@login_required
+@require_POST
+def deputy_revoke(request: HttpRequest, deputyship_id: int) -> HttpResponse:
+    """Revoke one of the leader's deputyships (another person's answers 404)."""
+    deputyship = selectors.deputyship_get_for_leader(user=request.user, deputyship_id=deputyship_id)
+    _perform(
+        request,
+        lambda: document_services.deputyship_revoke(deputyship=deputyship, actor=request.user),
+        _("Đã thu hồi việc giao thay."),
+    )
+    return redirect("plans:deputies")
 
 
 # --- viewflow's own site, scoped -------------------------------------------------------
@@ -605,12 +741,101 @@ class ScopedTaskListView(ManagersOnlyMixin, flow_views.DashboardTaskListView):
     pass
 
 
+class PlanTaskListFilter(FilterSet):
+    """viewflow's `FlowUserTaskListFilter` without its "process" choice.
+
+    viewflow offers every process that has a task in the list as a choice, drawn into the
+    page as JSON (224 KB of a 248 KB queue page for an officer of 100 units, bench/queue.py).
+    What remains: the kind of task (one DISTINCT over the list) and the creation date.
+    """
+
+    flow_task = ChoiceFilter()
+    created = DateRangeFilter()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["flow_task"].field.choices = get_queryset_flow_task_choices(self.queryset)
+
+    class Meta:
+        model = Task
+        fields = ("flow_task", "created")
+
+
+def _queue_of(request: HttpRequest, flow_class):
+    """The person's queue, built once per request (the page and the menu's count share it)."""
+    cache = request.__dict__.setdefault("_planflow_queue", {})
+    if flow_class not in cache:
+        cache[flow_class] = workflow_selectors.task_queue_for_user(user=request.user, flow_class=flow_class)
+    return cache[flow_class]
+
+
+class BriefColumnMixin:
+    """The task lists' "Brief" column with a translated header.
+
+    viewflow names that column after the model attribute (`pretty_name("brief")`), which
+    no catalog translates; as a view column its header goes through gettext ("Tóm tắt").
+    """
+
+    def brief(self, task: Task) -> str:
+        return task.brief
+
+    brief.short_description = gettext_lazy("Brief")
+
+
+class PlanQueueView(BriefColumnMixin, flow_views.FlowQueueListView):
+    """The tasks the person may take, by `workflow.selectors.task_queue_for_user`, 25 a page.
+
+    Each row's summary shows the plan: process and plan come with the tasks (one statement
+    for the page, whatever the units the person holds).
+    """
+
+    filterset_class = PlanTaskListFilter
+
+    @viewprop
+    def queryset(self):
+        return (
+            _queue_of(self.request, self.flow_class)
+            .select_related("process__planprocess__plan")
+            .order_by("-created", "-pk")
+        )
+
+
+class PlanInboxView(BriefColumnMixin, flow_views.FlowInboxListView):
+    """The tasks assigned to the person, by `workflow.selectors.task_inbox_for_user`, 25 a page."""
+
+    filterset_class = PlanTaskListFilter
+
+    @viewprop
+    def queryset(self):
+        return (
+            workflow_selectors.task_inbox_for_user(user=self.request.user, flow_class=self.flow_class)
+            .select_related("process__planprocess__plan")
+            .order_by("-created", "-pk")
+        )
+
+
+class PlanArchiveView(BriefColumnMixin, flow_views.FlowArchiveListView):
+    """viewflow's archive (the person's finished tasks), with the translated "Brief" header."""
+
+
 class PlanFlowViewset(FlowAppViewset):
     """The Material frontend of `PlanFlow`: inbox, queue, archive and task forms, scoped."""
 
+    # One shell for viewflow's pages and ours: the same drawer, top bar, notifications and language switch.
+    base_template_name = "workflow/shell.html"
     dashboard_view_class = ScopedDashboardView
     process_list_view_class = ScopedProcessListView
     task_list_view_class = ScopedTaskListView
+    queue_view_class = PlanQueueView
+    inbox_view_class = PlanInboxView
+    archive_view_class = PlanArchiveView
+
+    def get_context_data(self, request):
+        """The menu's inbox and queue counts, with our own queries (viewflow's grow with the units held)."""
+        return {
+            "user_inbox": workflow_selectors.task_inbox_for_user(user=request.user, flow_class=self._flow_class),
+            "user_queue": _queue_of(request, self._flow_class),
+        }
 
 
 # --- error pages -----------------------------------------------------------------------
@@ -630,3 +855,17 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page: a template that needs no context and no database (it may be what failed)."""
     return defaults.server_error(request, template_name="workflow/500.html")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 page (a malformed request, a suspicious operation): nothing was changed."""
+    return render(request, "workflow/400.html", status=400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The page of a refused form (CSRF_FAILURE_VIEW): stale page or no cookie; answers 403.
+
+    Django's own page is English and addressed to developers; `reason` (English, technical)
+    is logged by Django's CSRF middleware and not shown.
+    """
+    return render(request, "workflow/403_csrf.html", status=403)

@@ -5,6 +5,7 @@ default needs no server: a SQLite file under `var/` and kombu's filesystem
 transport as the Celery broker.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "guardian",
+    "axes",
     "viewflow",
     "viewflow.workflow",
     "documents",
@@ -54,6 +56,8 @@ MIDDLEWARE = [
     "documents.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into our Vietnamese lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,11 +104,30 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # A leader's deputy holds the leader's unit permissions between the deputyship's dates.
+    "documents.backends.DeputyshipBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 GUARDIAN_RAISE_403 = False
+
+# A refused form (stale CSRF token, no cookie) answers our Vietnamese page, not Django's English one.
+CSRF_FAILURE_VIEW = "workflow.views.csrf_failure"
+
+# Login throttling (django-axes, docs/security.md): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is locked for AXES_COOLOFF_TIME; a success resets the count.
+# The pair, not the address alone: a whole provincial office often shares one public address.
+# The same page and status answer for a username that does not exist, so nothing tells them apart.
+AXES_FAILURE_LIMIT = env.int("PLANFLOW_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("PLANFLOW_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "workflow/locked_out.html"
+# REMOTE_ADDR as the audit trail reads it (documents.audit): the proxy sets it, X-Forwarded-For is not trusted.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/plans/"
@@ -118,6 +141,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd/mm/yyyy in both languages (config/formats), also in viewflow's lists.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Ho_Chi_Minh")
 USE_I18N = True
 USE_TZ = True

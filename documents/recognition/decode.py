@@ -13,6 +13,8 @@ import io
 import re
 import zipfile
 
+from django.utils.translation import gettext_lazy as _
+
 from documents.recognition.errors import RecognitionError
 from documents.recognition.legacy import fix_legacy, looks_legacy, vietnamese_score
 from documents.recognition.normalize import normalize_text
@@ -30,23 +32,33 @@ _VISIBLE = re.compile(r"\S")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 MESSAGES = {
-    "empty": "Tệp rỗng: hãy chọn lại đúng tệp kế hoạch (.docx, .txt hoặc .pdf có lớp chữ).",
-    "too_large": "Tệp quá lớn (tối đa {limit}): hãy bỏ ảnh, tách phụ lục ra tệp riêng hoặc dán nội dung văn bản.",
-    "doc": "Tệp Word đời cũ (.doc, Word 97–2003) không đọc được: hãy mở tệp bằng Word, lưu lại dạng .docx "
-    "(Lưu thành / Save As, Word Document) rồi tải lại.",
-    "rtf": "Tệp RTF không đọc được: hãy mở bằng Word, lưu thành định dạng .docx rồi tải lại.",
-    "extension": "Chỉ nhận tệp .docx, .txt hoặc .pdf có lớp chữ (tệp đã tải: {name}). Hãy lưu văn bản thành .docx "
-    "hoặc dán nội dung vào ô văn bản.",
-    "corrupt_docx": "Tệp .docx bị hỏng hoặc không phải tệp Word: hãy mở lại bằng Word, lưu thành .docx rồi tải lại.",
-    "corrupt_pdf": "Tệp PDF bị hỏng hoặc không đọc được: hãy xuất lại PDF từ Word hoặc tải lên tệp .docx gốc.",
-    "encrypted_pdf": "Tệp PDF có mật khẩu: hãy tải lên bản không đặt mật khẩu hoặc tệp .docx gốc.",
-    "scanned_pdf": "Tệp PDF không có lớp chữ (bản quét/ảnh chụp): hãy tải lên tệp .docx gốc, hoặc nhận dạng chữ (OCR) "
-    "để PDF có lớp chữ rồi tải lại.",
-    "encoding": "Không xác định được bảng mã của tệp văn bản: hãy lưu tệp dạng UTF-8 (Notepad: Lưu thành, "
-    "Mã hóa UTF-8) rồi tải lại.",
-    "legacy_font": "Văn bản được gõ bằng phông chữ cũ (TCVN3/ABC hoặc VNI) và không chuyển được sang Unicode một cách "
-    "chắc chắn: hãy chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, hoặc lưu lại bằng phông Times New Roman) "
-    "rồi tải lại.",
+    "empty": _("Tệp rỗng: hãy chọn lại đúng tệp kế hoạch (.docx, .txt hoặc .pdf có lớp chữ)."),
+    "too_large": _("Tệp quá lớn (tối đa {limit}): hãy bỏ ảnh, tách phụ lục ra tệp riêng hoặc dán nội dung văn bản."),
+    "doc": _(
+        "Tệp Word đời cũ (.doc, Word 97–2003) không đọc được: hãy mở tệp bằng Word, lưu lại dạng .docx "
+        "(Lưu thành / Save As, Word Document) rồi tải lại."
+    ),
+    "rtf": _("Tệp RTF không đọc được: hãy mở bằng Word, lưu thành định dạng .docx rồi tải lại."),
+    "extension": _(
+        "Chỉ nhận tệp .docx, .txt hoặc .pdf có lớp chữ (tệp đã tải: {name}). Hãy lưu văn bản thành .docx "
+        "hoặc dán nội dung vào ô văn bản."
+    ),
+    "corrupt_docx": _("Tệp .docx bị hỏng hoặc không phải tệp Word: hãy mở lại bằng Word, lưu thành .docx rồi tải lại."),
+    "corrupt_pdf": _("Tệp PDF bị hỏng hoặc không đọc được: hãy xuất lại PDF từ Word hoặc tải lên tệp .docx gốc."),
+    "encrypted_pdf": _("Tệp PDF có mật khẩu: hãy tải lên bản không đặt mật khẩu hoặc tệp .docx gốc."),
+    "scanned_pdf": _(
+        "Tệp PDF không có lớp chữ (bản quét/ảnh chụp): hãy tải lên tệp .docx gốc, hoặc nhận dạng chữ (OCR) "
+        "để PDF có lớp chữ rồi tải lại."
+    ),
+    "encoding": _(
+        "Không xác định được bảng mã của tệp văn bản: hãy lưu tệp dạng UTF-8 (Notepad: Lưu thành, "
+        "Mã hóa UTF-8) rồi tải lại."
+    ),
+    "legacy_font": _(
+        "Văn bản được gõ bằng phông chữ cũ (TCVN3/ABC hoặc VNI) và không chuyển được sang Unicode một cách "
+        "chắc chắn: hãy chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, hoặc lưu lại bằng phông Times New Roman) "
+        "rồi tải lại."
+    ),
 }
 
 
@@ -101,7 +113,7 @@ def decode_upload(filename: str, data: bytes, *, max_bytes: int = 10 * 1024 * 10
         else:
             text = _plain_text(data)
     else:
-        raise _refuse("extension", name=name or "(không tên)")
+        raise _refuse("extension", name=name or _("(không tên)"))
     return _unicode_or_refuse(normalize_text(text))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from documents import services as document_services
 from documents.errors import DomainError, NotAllowedError
@@ -45,7 +46,7 @@ def plan_deadlines_update(*, plan: Plan, actor: AbstractBaseUser, overrides: Map
     try:
         deadline_policy(overrides, defaults=defaults)
     except ValueError as error:
-        raise DomainError(f"Thời hạn không hợp lệ: {error}") from error
+        raise DomainError(_("Thời hạn không hợp lệ: %(error)s") % {"error": error}) from error
     return document_services.plan_deadlines_set(plan=plan, actor=actor, overrides=overrides)
 
 
@@ -59,14 +60,14 @@ def deadline_defaults_set(*, actor: AbstractBaseUser, values: Mapping[str, Any])
     times computed from now on and to the next reminder step of every open obligation.
     """
     if not getattr(actor, "is_staff", False):
-        raise NotAllowedError("Chỉ quản trị viên đổi được thời hạn và chính sách nhắc việc chung.")
+        raise NotAllowedError(_("Chỉ quản trị viên đổi được thời hạn và chính sách nhắc việc chung."))
     base = setting_defaults()
     kept = overrides_that_differ(values, base)
     try:
         deadline_policy(defaults=merge_policy(base, kept))
     except ValueError as error:
-        raise DomainError(f"Thời hạn không hợp lệ: {error}") from error
-    row, _ = DeadlineDefaults.objects.select_for_update().get_or_create(pk=DeadlineDefaults.SINGLETON_ID)
+        raise DomainError(_("Thời hạn không hợp lệ: %(error)s") % {"error": error}) from error
+    row, _created = DeadlineDefaults.objects.select_for_update().get_or_create(pk=DeadlineDefaults.SINGLETON_ID)
     row.values = kept
     row.updated_by = actor
     row.save()

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.errors import DomainError
 from notifications.models import EmailMode, Notification, NotificationPreference
@@ -21,7 +22,7 @@ def _preference_locked(user: AbstractBaseUser) -> NotificationPreference:
 def preference_update(*, user: AbstractBaseUser, email_mode: str) -> NotificationPreference:
     """Choose immediate e-mails, one daily digest, or none (in-app notifications stay)."""
     if email_mode not in EmailMode.values:
-        raise DomainError("Cách nhận thư không hợp lệ.")
+        raise DomainError(_("Cách nhận thư không hợp lệ."))
     with transaction.atomic():
         preference = _preference_locked(user)
         if preference.email_mode != email_mode:
@@ -49,7 +50,7 @@ def notification_mark_read(*, user: AbstractBaseUser, notification_id: int) -> N
     """Mark one of `user`'s notifications read; Http404 for anyone else's (a guessed id reveals nothing)."""
     notification = Notification.objects.filter(pk=notification_id, recipient_id=user.pk).first()
     if notification is None:
-        raise Http404("Không tìm thấy thông báo.")
+        raise Http404(_("Không tìm thấy thông báo."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from documents.errors import DomainError, NotAllowedError, StateError
 from documents.models import Delivery, Membership, Plan
@@ -34,18 +35,18 @@ def plan_urge(*, plan: Plan, delivery: Delivery, actor: AbstractBaseUser, level:
 
     message = message.strip()
     if not message:
-        raise DomainError("Hãy ghi nội dung đôn đốc.")
+        raise DomainError(_("Hãy ghi nội dung đôn đốc."))
     if level not in Urge.Level.values:
-        raise DomainError("Mức đôn đốc không hợp lệ.")
+        raise DomainError(_("Mức đôn đốc không hợp lệ."))
     with transaction.atomic():
         plan = Plan.objects.select_for_update().select_related("issuer").get(pk=plan.pk)
         if not may_urge(user=actor, plan=plan):
-            raise NotAllowedError("Chỉ lãnh đạo đơn vị ban hành mới đôn đốc được.")
+            raise NotAllowedError(_("Chỉ lãnh đạo đơn vị ban hành mới đôn đốc được."))
         if plan.state != Plan.State.IN_EXECUTION:
-            raise StateError("Chỉ đôn đốc được khi kế hoạch đang thực hiện.")
+            raise StateError(_("Chỉ đôn đốc được khi kế hoạch đang thực hiện."))
         delivery = Delivery.objects.select_related("unit").get(pk=delivery.pk, plan=plan)
         if delivery.is_closed:
-            raise StateError(f"{delivery.unit.name} không còn việc phải làm với kế hoạch này.")
+            raise StateError(_("%(unit)s không còn việc phải làm với kế hoạch này.") % {"unit": delivery.unit.name})
         urge = Urge.objects.create(
             plan=plan,
             delivery=delivery,

@@ -2,10 +2,9 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from guardian.models import UserObjectPermission
 
 from documents.demo import demo_logins, load_demo
-from documents.models import Membership, Unit
+from documents.models import Membership, Unit, UnitUserObjectPermission
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +14,7 @@ def _snapshot():
         sorted(Unit.objects.values_list("code", "name", "area_kind", "parent__code")),
         sorted(Membership.objects.values_list("user__username", "unit__code", "role")),
         get_user_model().objects.count(),
-        UserObjectPermission.objects.count(),
+        UnitUserObjectPermission.objects.count(),
     )
 
 

@@ -51,6 +51,21 @@ class Person:
         with self.page.expect_navigation():
             self.page.click(selector)
 
+    def nav(self, link_id: str) -> None:
+        """Follow a link of the navigation drawer (workflow/shell.html), opening the drawer first on a phone."""
+        link = self.page.locator(f"#main-nav #{link_id}")
+        if not link.is_visible():
+            self.page.click("button.vf-page__menu-toggle")
+            link.wait_for(state="visible")
+        with self.page.expect_navigation():
+            link.click()
+
+    def language(self, code: str) -> None:
+        """Choose the interface language with the switch in the top bar; the same page comes back."""
+        with self.page.expect_navigation():
+            self.page.click(f"#language-switch button[value={code}]")
+        self.page.wait_for_selector(f"html[lang={code}]")
+
     def open_plan(self, plan_id: int) -> None:
         self.goto(f"/plans/{plan_id}/")
         self.page.wait_for_selector("#plan-state")

@@ -48,7 +48,7 @@ def test_seed_story_by_each_user_in_the_browser(browser, live_server, e2e_demo, 
 
     # the drafter imports the seed plan by uploading its file
     drafter = as_user("chuyenvien")
-    drafter.follow("header a:text-is('Nhập kế hoạch')")
+    drafter.nav("nav-import")
     drafter.page.wait_for_selector("input[name=upload]")
     drafter.page.set_input_files("input[name=upload]", str(SEED))
     drafter.shot("01-import")
@@ -117,7 +117,7 @@ def test_seed_story_by_each_user_in_the_browser(browser, live_server, e2e_demo, 
     in_browser = ("mttq-gia-loc", "so-tnmt-hai-duong", "mttq-tx-kinh-mon")
     for code in in_browser:
         officer = as_user(officer_of(code))
-        officer.follow("header a:text-is('Kế hoạch')")
+        officer.nav("nav-plans")
         officer.follow("#plan-table a:has-text('Thực hiện nhiệm vụ bảo vệ môi trường')")
         officer.take_task(plan_id, "Tiếp nhận")
         officer.choose("decision", "acknowledge")
@@ -192,13 +192,13 @@ def test_seed_story_by_each_user_in_the_browser(browser, live_server, e2e_demo, 
     assert Report.objects.filter(delivery__plan=plan, delivery__unit__code="mttq-gia-loc").count() == 2
 
     # the leader's dashboard from the header, and the list searched without diacritics
-    leader.follow("#dashboard-link")
+    leader.nav("dashboard-link")
     leader.page.wait_for_selector("h1:has-text('Tổng hợp')")
     assert "Hoàn thành: 1" in leader.page.inner_text("#plans-by-state")
     assert leader.page.locator("#rates tr[data-unit='mttq-gia-loc']").count() == 1
     assert leader.page.locator("#chart svg").count() >= 1
     leader.shot("06-dashboard")
-    leader.follow("header a:text-is('Kế hoạch')")
+    leader.nav("nav-plans")
     leader.page.fill("input[name=q]", "thanh ha bao ve moi truong")
     leader.follow("#plan-filters button:has-text('Lọc')")
     assert leader.page.locator("#plan-table tr[data-plan]").count() == 1

@@ -95,7 +95,6 @@ def test_report_is_due_at_the_end_of_the_units_lead_tasks_else_the_plans_end(dec
     assert reports[tu_ky.pk].due_at == vn(2019, 12, 20, 23, 59, 59)
 
 
-
 def test_a_hoa_toc_plan_is_to_be_acknowledged_within_two_hours(december_plan, sweep, act, at):
     # given a Hỏa tốc plan dispatched Thu 12/12/2019 at 10:00
     plan = december_plan(through="register")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import SuspiciousOperation
+from django.test import Client
 from django.urls import include, path, reverse
 
 from config import urls as config_urls
@@ -14,9 +16,14 @@ def boom(request):
     raise RuntimeError("a bug")
 
 
+def suspicious(request):
+    raise SuspiciousOperation("a malformed request")
+
+
 # This module is also a URLconf (used with `@pytest.mark.urls(__name__)`): every real URL plus one that
 # fails, with the error handlers of config/urls.py (Django reads them from the root URLconf).
-urlpatterns = [path("boom/", boom), path("", include("config.urls"))]
+urlpatterns = [path("boom/", boom), path("suspicious/", suspicious), path("", include("config.urls"))]
+handler400 = config_urls.handler400
 handler500 = config_urls.handler500
 
 
@@ -79,3 +86,46 @@ def test_unexpected_error_answers_our_500_page(client_of):
     assert "500 – Lỗi hệ thống" in body
     assert '<html lang="vi">' in body
     assert "Server error" not in body
+
+
+@pytest.mark.urls(__name__)
+def test_bad_request_answers_our_400_page(client_of):
+    response = client_of("chuyenvien").get("/suspicious/")
+
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][:1] == ["workflow/400.html"]
+    body = response.content.decode()
+    assert "400 – Yêu cầu không hợp lệ" in body
+    assert "Không có gì được thay đổi." in body
+    assert "Bad Request" not in body
+
+
+def test_stale_form_answers_our_csrf_page_and_changes_nothing(user_of, seed_plan, advance):
+    # given: a plan in execution and a leader whose form carries no valid CSRF token
+    plan = advance(seed_plan, through="dispatch")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user_of("lanhdao"))
+
+    # when
+    response = browser.post(reverse("plans:withdraw", args=[plan.pk]), {"reason": "Thu hồi để sửa."})
+
+    # then
+    assert response.status_code == 403
+    assert [t.name for t in response.templates][:1] == ["workflow/403_csrf.html"]
+    body = response.content.decode()
+    assert "403 – Biểu mẫu không còn hiệu lực" in body
+    assert "Thao tác chưa được ghi nhận." in body
+    assert "CSRF verification failed" not in body
+    plan.refresh_from_db()
+    assert plan.state == "in_execution"
+
+
+def test_csrf_page_in_english(user_of):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user_of("chuyenvien"))
+    browser.cookies["django_language"] = "en"
+
+    response = browser.post(reverse("notifications:read_all"))
+
+    assert response.status_code == 403
+    assert "403 – The form is no longer valid" in response.content.decode()

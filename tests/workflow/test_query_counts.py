@@ -1,13 +1,11 @@
 """Statements that must not grow with the data (issue 7, "Dispatch, queues and boards at national scale").
 
 Small data, no timing (the timings are bench/dispatch.py, bench/queue.py and bench/board.py):
-dispatch to 30 and to 300 units, the queue and the plan list of a person in 1 and in 50 units, the
-board of a plan with 30 and 300 deliveries. Where the page as it is grows, the test that says it
-must not is marked xfail(strict=True) with the counts measured, so that it turns into a failure
-("XPASS(strict)") the day the page is fixed, and the mark comes off.
+dispatch to 30 and to 300 units, the queue, the inbox and the plan list of a person in 1 and in 50
+units, the board of a plan with 30 and 300 deliveries, on SQLite and on PostgreSQL alike.
 
-Statement counts say nothing of size: the plan page's statements no longer grow, but it still
-draws every recipient, every audit record and every open task of the plan (bench/board.py).
+Statement counts say nothing of size: the plan page draws one page of its board, of its trail and
+of its Nơi nhận (tests/workflow/test_plan_page_scale.py), the queue and the inbox 25 tasks.
 """
 
 from __future__ import annotations
@@ -28,9 +26,12 @@ pytestmark = pytest.mark.django_db
 
 # Statement counts measured on 2026-11-29 (PostgreSQL 15 and SQLite give the same), pinned as ceilings.
 DISPATCH_MAX = 40  # 40 at 30 and at 300 units (SQLite: 40 and 49, its bulk inserts go in batches)
-PLAN_LIST_MAX = 10  # the plan list page (filters, count, page of 50), for 1 unit and for 50
+PLAN_LIST_MAX = 9  # the plan list page (filters, count, page of 50), for 1 unit and for 50
 BOARD_SELECTOR = 3  # deliveries (with unit and person), their events, their reports
-PLAN_PAGE_MAX = 24  # the plan page as the issuer's leader, for 30 and for 300 deliveries
+QUEUE_PAGE_MAX = 17  # the queue or the inbox page with its menu, for 1 unit and for 50 (viewflow's: 25 and 171)
+# The plan page as the issuer's leader, for 30 and for 300 deliveries: 24 before the page was
+# paginated; now also the counts of the Nơi nhận, board and trail pages and the board page's ids.
+PLAN_PAGE_MAX = 29
 
 
 def _communes(n: int, tag: str) -> list[Unit]:
@@ -138,27 +139,72 @@ def test_plan_list_statements_do_not_grow_with_the_units_of_the_person(officers,
     assert counts[1] == counts[50], counts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "viewflow's queue page grows with the person's units: Task.objects.user_queue reads each guardian "
-        "object permission held with two more statements (its content type, its permission), and each task "
-        "shown costs two more (its process, its plan, for the summary line): measured 25 statements for a "
-        "person in 1 unit (1 task), 171 in 50 units (50 tasks), on PostgreSQL and SQLite alike; bench/queue.py "
-        "over the national data set: 41/171/271 for 1/50/100 units. Fix proposed in docs/performance.md: our "
-        "own queue query (task_queue_for_user) and the summaries preloaded (19 statements at any size)."
-    ),
-)
-def test_viewflow_queue_statements_do_not_grow_with_the_units_of_the_person(officers):
-    # when
+def _take(user, plan, count: int) -> None:
+    """Assign to the person `count` of the plan's open acknowledgements they may take."""
+    taken = 0
+    for task in PlanFlow.task_class.objects.filter(
+        process__planprocess__plan=plan, flow_task=PlanFlow.acknowledge, owner__isnull=True
+    ).order_by("pk"):
+        if taken == count:
+            break
+        if task.flow_task.can_assign(user, task):
+            flow.task_url_for_user(task_id=task.pk, user=user, take=True)
+            taken += 1
+    assert taken == count
+
+
+def test_queue_and_inbox_pages_cost_the_same_statements_for_1_and_50_units(
+    officers, advance, user_of, django_assert_max_num_queries
+):
+    # given: a second plan to the same 50 units; each person takes some of its acknowledgements
+    # (their inbox), the first plan's wait in their queue
+    units = [d.unit for d in officers["plan"].deliveries.select_related("unit").order_by("unit__code")]
+    second = _registered_plan_to(units, advance, user_of("chuyenvien"))
+    _dispatch(second, user_of("vanthu"))
+    _take(officers[1], second, 1)
+    _take(officers[50], second, 30)
+    expected = {("plan:queue", 1): 1, ("plan:queue", 50): 50 + 49 - 30, ("plan:inbox", 1): 1, ("plan:inbox", 50): 30}
     counts = {}
     for size in (1, 50):
-        counts[size], response = _page(officers[size], reverse("plan:queue"))
-        # then: the unit's acknowledgement is in the person's queue
-        assert "Tiếp nhận kế hoạch" in response.content.decode()
+        client = Client()
+        client.force_login(officers[size])
+        for name in ("plan:queue", "plan:inbox"):
+            client.get(reverse(name))  # session and caches, as on any later visit
 
-    # then
-    assert counts[1] == counts[50], counts
+            # when: the whole page over HTTP (its menu counts the inbox and the queue too)
+            with django_assert_max_num_queries(QUEUE_PAGE_MAX) as queries:
+                response = client.get(reverse(name))
+
+            # then: the person's tasks, 25 a page
+            assert response.status_code == 200
+            assert response.context["paginator"].count == expected[(name, size)]
+            assert len(response.context["page_obj"].object_list) == min(expected[(name, size)], 25)
+            assert "Tiếp nhận kế hoạch" in response.content.decode()
+            counts[(name, size)] = len(queries)
+    assert counts[("plan:queue", 1)] == counts[("plan:queue", 50)], counts
+    assert counts[("plan:inbox", 1)] == counts[("plan:inbox", 50)], counts
+
+
+def test_queue_page_lists_what_the_person_may_take_and_nothing_else(officers, user_of):
+    # given: the person in 50 units; another officer of one of those units took its acknowledgement
+    plan = officers["plan"]
+    queue_url = reverse("plan:queue")
+    _take(officers[1], plan, 1)
+
+    # when
+    _, response = _page(officers[50], queue_url)
+    shown = {task.pk for task in response.context["paginator"].object_list}
+
+    # then: the 49 acknowledgements nobody holds yet, of the person's units only
+    expected = set(
+        PlanFlow.task_class.objects.filter(
+            process__planprocess__plan=plan, flow_task=PlanFlow.acknowledge, status="NEW"
+        ).values_list("pk", flat=True)
+    )
+    assert shown == expected and len(shown) == 49
+    assert "Tiếp nhận kế hoạch" in response.content.decode()
+    _, other = _page(user_of("cb-gia-loc"), queue_url)
+    assert other.context["paginator"].count == 0
 
 
 # --- the board of a plan with 30 and with 300 deliveries ---------------------------------------
