@@ -33,12 +33,13 @@ from typing import Any
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from viewflow.workflow.models import Task
 
-from documents.models import Delivery, Membership, Plan, PlanEvent, PlanTask
+from documents.models import Delivery, Deputyship, Membership, Plan, PlanEvent, PlanTask
 from notifications.calendar import (
     DeadlinePolicy,
     WorkingCalendar,
     deadline_policy,
     due_for,
+    local_date,
     report_due,
     site_defaults,
 )
@@ -323,16 +324,35 @@ _ROLE_WORDS = {
 }
 
 
-def members_of(unit_ids: Iterable[int]) -> dict[tuple[int, str], list[int]]:
-    """Active people of the units by (unit, role), in one statement."""
+DEPUTY = "deputy"
+"""The key of `members_of` under which a unit's deputies in force are listed (not a `Membership` role)."""
+
+
+def members_of(unit_ids: Iterable[int], *, on: date | None = None) -> dict[tuple[int, str], list[int]]:
+    """Active people of the units by (unit, role), in one statement; with `on`, deputies too.
+
+    With `on` (a local date), a second statement lists the deputies in force that day
+    (`Deputyship.objects.active_on`) under (unit, `DEPUTY`): whoever stands in for a leader
+    on leave is told what the leader would be told.
+    """
+    unit_ids = set(unit_ids)
     members: dict[tuple[int, str], list[int]] = defaultdict(list)
     rows = (
-        Membership.objects.filter(unit_id__in=set(unit_ids), user__is_active=True)
+        Membership.objects.filter(unit_id__in=unit_ids, user__is_active=True)
         .order_by("user_id")
         .values_list("unit_id", "role", "user_id")
     )
     for unit_id, role, user_id in rows:
         members[(unit_id, role)].append(user_id)
+    if on is not None:
+        deputies = (
+            Deputyship.objects.active_on(on)
+            .filter(unit_id__in=unit_ids, deputy__is_active=True)
+            .order_by("deputy_id")
+            .values_list("unit_id", "deputy_id")
+        )
+        for unit_id, deputy_id in deputies:
+            members[(unit_id, DEPUTY)].append(deputy_id)
     return members
 
 
@@ -349,20 +369,27 @@ def recipients_for(
         for user_id in user_ids:
             chosen.setdefault(user_id, reason)
 
+    def add_leaders(unit_id: int, reason: str) -> None:
+        add(members.get((unit_id, Role.LEADER), []), reason)
+        add(members.get((unit_id, DEPUTY), []), f"người thay mặt {reason}")
+
     owner_id = obligation.task.owner_id
     if owner_id:
         add([owner_id], "người đang xử lý việc này")
     else:
         for role in ACTOR_ROLES[obligation.kind]:
-            add(members.get((obligation.unit_id, role), []), f"{_ROLE_WORDS[role]} của đơn vị phải thực hiện")
+            if role == Role.LEADER:
+                add_leaders(obligation.unit_id, "lãnh đạo của đơn vị phải thực hiện")
+            else:
+                add(members.get((obligation.unit_id, role), []), f"{_ROLE_WORDS[role]} của đơn vị phải thực hiện")
         if not chosen:
-            add(members.get((obligation.unit_id, Role.LEADER), []), "lãnh đạo của đơn vị phải thực hiện")
+            add_leaders(obligation.unit_id, "lãnh đạo của đơn vị phải thực hiện")
     to_unit_leaders, to_issuer_leaders = escalation(step, policy.reminders)
     late = f"quá hạn {step.overdue_days} ngày làm việc"
     if to_unit_leaders:
-        add(members.get((obligation.unit_id, Role.LEADER), []), f"lãnh đạo của đơn vị phải thực hiện ({late})")
+        add_leaders(obligation.unit_id, f"lãnh đạo của đơn vị phải thực hiện ({late})")
     if to_issuer_leaders:
-        add(members.get((obligation.plan.issuer_id, Role.LEADER), []), f"lãnh đạo của đơn vị ban hành ({late})")
+        add_leaders(obligation.plan.issuer_id, f"lãnh đạo của đơn vị ban hành ({late})")
     return [Recipient(user_id, reason) for user_id, reason in chosen.items()]
 
 
@@ -374,7 +401,7 @@ def decide(
     policies: Policies,
     closed_at: datetime | None = None,
 ) -> BatchDecisions:
-    """Close what is over, find the step due now and the next one; recipients in one statement."""
+    """Close what is over, find the step due now and the next one; recipients in two statements."""
     decisions = BatchDecisions()
     pending: list[tuple[Obligation, Step, DeadlinePolicy]] = []
     for obligation in obligations:
@@ -399,7 +426,7 @@ def decide(
             pending.append((obligation, step, policy))
     if pending:
         units = {o.unit_id for o, _, _ in pending} | {o.plan.issuer_id for o, _, _ in pending}
-        members = members_of(units)
+        members = members_of(units, on=local_date(now))
         for obligation, step, policy in pending:
             decisions.to_send.append(Decision(obligation, step, recipients_for(obligation, step, policy, members)))
     return decisions
