@@ -91,11 +91,7 @@ def our_queue(user) -> tuple[int, list]:
     from workflow import selectors
     from workflow.flows import PlanFlow
 
-    qs = (
-        selectors.task_queue_for_user(user=user, flow_class=PlanFlow)
-        .select_related("process__planprocess__plan")
-        .order_by("-created", "-pk")
-    )
+    qs = selectors.task_list_rows(selectors.task_queue_for_user(user=user, flow_class=PlanFlow))
     return qs.count(), list(qs[:PAGE])
 
 
@@ -103,11 +99,7 @@ def our_inbox(user) -> tuple[int, list]:
     from workflow import selectors
     from workflow.flows import PlanFlow
 
-    qs = (
-        selectors.task_inbox_for_user(user=user, flow_class=PlanFlow)
-        .select_related("process__planprocess__plan")
-        .order_by("-created", "-pk")
-    )
+    qs = selectors.task_list_rows(selectors.task_inbox_for_user(user=user, flow_class=PlanFlow))
     return qs.count(), list(qs[:PAGE])
 
 

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents.permissions import UnitPermission, viewflow_queue_keys
+from documents.permissions import UnitPermission, held_unit_permissions
 
 QUEUE_PERMISSIONS: tuple[str, ...] = (
     UnitPermission.DRAFT,
@@ -38,20 +38,12 @@ def held_unit_ids(*, user: AbstractBaseUser) -> dict[str, list[str]]:
     """{permission: ids (as text, like `Task.owner_permission_obj_pk`) of the units `user` holds it on}.
 
     One statement whatever the number of units, read through
-    `documents.permissions.viewflow_queue_keys` (the person's own unit permissions and those of
+    `documents.permissions.held_unit_permissions` (the person's own unit permissions and those of
     the leaders they deputise for today), so the storage of the permissions and the deputies
     stay that module's business. Only the permissions of `QUEUE_PERMISSIONS` are kept.
-    Measured on the national bench: 4 ms for an officer of 100 units, against 45 ms for five
-    `units_with_permission` querysets (each built by guardian's `get_objects_for_user`).
     """
-    held: dict[str, list[str]] = {}
-    if user.is_authenticated:
-        wanted = set(QUEUE_PERMISSIONS)
-        for key in viewflow_queue_keys(user=user).values_list("key", flat=True):
-            perm, _, unit_id = key.rpartition("_")
-            if perm in wanted:
-                held.setdefault(perm, []).append(unit_id)
-    return held
+    held = held_unit_permissions(user=user)
+    return {perm: [str(pk) for pk in held[perm]] for perm in QUEUE_PERMISSIONS if perm in held}
 
 
 def task_queue_for_user(*, user: AbstractBaseUser, flow_class) -> QuerySet[Task]:
@@ -87,3 +79,19 @@ def task_inbox_for_user(*, user: AbstractBaseUser, flow_class) -> QuerySet[Task]
     if not user.is_authenticated:
         return tasks.none()
     return tasks.filter(owner_id=user.pk, status=STATUS.ASSIGNED)
+
+
+PLAN_TEXT_FIELDS: tuple[str, ...] = tuple(
+    f"process__planprocess__plan__{name}"
+    for name in ("body", "source_text", "legal_basis", "sections", "search_key", "deadline_overrides")
+)
+"""The plan's long texts and JSON, which a task list row never shows (its summary: number and title)."""
+
+
+def task_list_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """`tasks` as the inbox and queue pages list them: newest first, each with its process and plan.
+
+    One statement per page (the plan comes by join, without its long texts and JSON:
+    `PLAN_TEXT_FIELDS`), whatever the number of rows.
+    """
+    return tasks.select_related("process__planprocess__plan").defer(*PLAN_TEXT_FIELDS).order_by("-created", "-pk")

@@ -114,7 +114,7 @@ def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser, limit: int | None
 
     "May take" is what `UnitView.can_assign` answers task by task: nobody holds the task and
     the person has its permission on its unit (read through `documents.permissions`, by
-    `workflow.selectors.held_unit_ids`: one statement per permission, a fixed number). Then
+    `workflow.selectors.held_unit_ids`: one statement, whatever the units held). Then
     one query for the tasks, so the statements do not grow with the recipients of the plan;
     `limit` bounds what is built (the issuer's leader may review thousands of reports).
     """

@@ -793,11 +793,7 @@ class PlanQueueView(BriefColumnMixin, flow_views.FlowQueueListView):
 
     @viewprop
     def queryset(self):
-        return (
-            _queue_of(self.request, self.flow_class)
-            .select_related("process__planprocess__plan")
-            .order_by("-created", "-pk")
-        )
+        return workflow_selectors.task_list_rows(_queue_of(self.request, self.flow_class))
 
 
 class PlanInboxView(BriefColumnMixin, flow_views.FlowInboxListView):
@@ -807,10 +803,8 @@ class PlanInboxView(BriefColumnMixin, flow_views.FlowInboxListView):
 
     @viewprop
     def queryset(self):
-        return (
+        return workflow_selectors.task_list_rows(
             workflow_selectors.task_inbox_for_user(user=self.request.user, flow_class=self.flow_class)
-            .select_related("process__planprocess__plan")
-            .order_by("-created", "-pk")
         )
 
 

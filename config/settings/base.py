@@ -232,4 +232,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes logs every successful login at INFO; lockouts and failures are warnings.
+    "loggers": {"axes": {"level": env.str("PLANFLOW_AXES_LOG_LEVEL", default="WARNING")}},
 }

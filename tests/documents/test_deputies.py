@@ -393,3 +393,16 @@ def test_a_deputyship_lapses_when_the_leader_or_the_deputy_leaves_the_unit(deput
         assert permissions.has_unit_permission(deputy, UnitPermission.APPROVE, province)
         services.membership_revoke(membership=Membership.objects.get(user=deputy, unit=province))
         assert not permissions.has_unit_permission(deputy, UnitPermission.APPROVE, province)
+
+
+def test_held_unit_permissions_unions_own_rows_and_deputyships_in_force(
+    deputyship, deputy, province, django_assert_num_queries
+):
+    # given an officer of the provincial committee who is the leader's deputy from 2 to 4 March
+    own = {UnitPermission.RECEIVE: [province.pk]}
+    as_deputy = {perm: [province.pk] for perm in permissions.DEPUTY_PERMISSIONS}
+
+    # then before and after the range they hold their own rights only; inside it, the leader's too
+    for day, expected in ((1, own), (2, {**own, **as_deputy}), (4, {**own, **as_deputy}), (5, own)):
+        with at(day), django_assert_num_queries(1):
+            assert permissions.held_unit_permissions(user=deputy) == expected, day
