@@ -10,7 +10,8 @@ Ctrl-C or SIGTERM stops all three (SIGTERM, up to 10 s, then SIGKILL to each
 process group) and exits 0; if one of them dies on its own, the others are
 stopped and the exit is 1.
 
-Environment: PLANFLOW_PORT (default 8000), PLANFLOW_VAR_DIR (default var/).
+Environment: PLANFLOW_PORT (default 8000), PLANFLOW_VAR_DIR (default var/); PLANFLOW_SITE_URL
+defaults to this server's address (http://127.0.0.1:PORT/) unless set here or in .env.
 """
 
 from __future__ import annotations
@@ -215,6 +216,18 @@ class Children:
         say("stopped: " + ", ".join(f"{name} (exit {proc.returncode})" for name, proc in self.procs.items()))
 
 
+def _dotenv_sets(name: str) -> bool:
+    """True when ROOT/.env assigns `name` (settings read .env for what the environment leaves unset)."""
+    dotenv = ROOT / ".env"
+    if not dotenv.is_file():
+        return False
+    return any(
+        line.strip().removeprefix("export ").split("=", 1)[0].strip() == name
+        for line in dotenv.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
+    )
+
+
 def main() -> int:
     """Prepare, start, watch and stop; return the exit code."""
     os.chdir(ROOT)
@@ -222,6 +235,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     env = build_env()
     port = int(env.get("PLANFLOW_PORT") or 8000)
+    # Links in e-mails, calendar feeds and set-password pages point at the server this starts,
+    # unless the environment (or .env) names the public address.
+    if not env.get("PLANFLOW_SITE_URL") and not _dotenv_sets("PLANFLOW_SITE_URL"):
+        env["PLANFLOW_SITE_URL"] = f"http://{HOST}:{port}/"
     var = var_dir(env)
     var.mkdir(parents=True, exist_ok=True)
 

@@ -49,7 +49,7 @@ class PlanFlow(flow.Flow):
     process_class = PlanProcess
     process_title = _("Kế hoạch")
     process_description = _("Soạn, duyệt, vào sổ, phát hành và theo dõi thực hiện kế hoạch")
-    process_summary_template = _('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}')
+    process_summary_template = _('{{ process.plan.number_symbol|default:"Chưa có số" }} – {{ process.plan.title }}')
     # PostgreSQL: the process row is locked for the whole step (joins need it).
     # SQLite ignores FOR UPDATE; there BEGIN IMMEDIATE (settings) serialises writers.
     lock_impl = lock.SelectForUpdateLock(nowait=False, attempts=1)
@@ -60,7 +60,7 @@ class PlanFlow(flow.Flow):
         UnitView(views.SubmitView.as_view(), permission=UnitPermission.DRAFT, unit_of=_issuer_of)
         .Annotation(
             title=_("Trình duyệt kế hoạch"),
-            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+            summary_template=_('{{ process.plan.number_symbol|default:"Chưa có số" }} – {{ process.plan.title }}'),
         )
         .Assign(lambda activation: activation.process.plan.drafter)
         .Next(this.check_submitted)
@@ -76,7 +76,7 @@ class PlanFlow(flow.Flow):
         UnitView(views.ApproveView.as_view(), permission=UnitPermission.APPROVE, unit_of=_issuer_of)
         .Annotation(
             title=_("Duyệt kế hoạch"),
-            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+            summary_template=_('{{ process.plan.number_symbol|default:"Chưa có số" }} – {{ process.plan.title }}'),
         )
         .Next(this.check_approved)
     )
@@ -93,7 +93,7 @@ class PlanFlow(flow.Flow):
         UnitView(views.RegisterView.as_view(), permission=UnitPermission.REGISTER, unit_of=_issuer_of)
         .Annotation(
             title=_("Vào sổ, cấp số"),
-            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+            summary_template=_('{{ process.plan.number_symbol|default:"Chưa có số" }} – {{ process.plan.title }}'),
         )
         .Next(this.check_registered)
     )
@@ -108,7 +108,7 @@ class PlanFlow(flow.Flow):
         UnitView(views.DispatchView.as_view(), permission=UnitPermission.REGISTER, unit_of=_issuer_of)
         .Annotation(
             title=_("Phát hành"),
-            summary_template=_('{{ process.plan.number_symbol|default:"Dự thảo" }} – {{ process.plan.title }}'),
+            summary_template=_('{{ process.plan.number_symbol|default:"Chưa có số" }} – {{ process.plan.title }}'),
         )
         .Next(this.check_dispatched)
     )

@@ -9,5 +9,5 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="planflow-local-only-not-a-sec
 # 403/404 answers are expected in daily use; keep their tracebacks out of `make run`'s console.
 LOGGING = {
     **LOGGING,  # noqa: F405
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {**LOGGING["loggers"], "django.request": {"level": "ERROR"}},  # noqa: F405
 }

@@ -53,6 +53,7 @@ def test_the_admin_changes_the_policy_and_only_the_changes_are_stored(admin_clie
     page = admin_client.get(reverse(ADD))
     assert page.status_code == 200
     assert page.context["adminform"].form.initial["before_working_days"] == "3, 1"
+    assert b'name="_addanother"' not in page.content  # one row: no "save and add another"
 
     # when the admin sets approval to 5 working days and reminders 5, 2 and 1 days before
     response = admin_client.post(reverse(ADD), form_data(approve_working_days=5, before_working_days="5, 2, 1"))

@@ -33,6 +33,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.exists():
             raise CommandError(f"Không tìm thấy tệp {path}")
+        _require_migrated()
         load_demo()
         try:
             plan = run_story(path.read_text(encoding="utf-8"), say=self.stdout.write)
@@ -192,3 +193,18 @@ def run_withdrawal(text: str, *, say) -> Plan:
     _expect(not plan.deliveries.exclude(state=Delivery.State.WITHDRAWN).exists(), "còn đơn vị chưa bị thu hồi")
     say(f"12. lanhdao thu hồi kế hoạch thứ hai ({plan.number_symbol}) khi đang chờ tiếp nhận")
     return plan
+
+
+def _require_migrated() -> None:
+    """Refuse, with the command to run, a database whose migrations are not all applied."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        name = connection.settings_dict["NAME"]
+        raise CommandError(
+            f"Cơ sở dữ liệu {name} chưa được tạo bảng đầy đủ: hãy chạy `manage.py migrate` trước "
+            f"(make run tự làm việc này)."
+        )
