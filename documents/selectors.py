@@ -716,3 +716,26 @@ def deputy_candidates(*, leader: AbstractBaseUser) -> QuerySet:
         .exclude(pk=leader.pk)
         .order_by("first_name", "username")
     )
+
+
+BEFORE_DISPATCH_STATES = (
+    Plan.State.DRAFT,
+    Plan.State.RETURNED,
+    Plan.State.PENDING_APPROVAL,
+    Plan.State.APPROVED,
+    Plan.State.REGISTERED,
+)
+
+
+def plan_schedule_ended(plan: Plan, *, today: date | None = None) -> date | None:
+    """The plan's end date when it is already past and the plan has not gone out yet; else None.
+
+    `today` is a local date (Asia/Ho_Chi_Minh; default now). A plan still being drafted,
+    approved or registered whose implementation period (`schedule_end`) ended before today
+    would make every recipient unit late with its report the moment it arrives: the task
+    pages warn the drafter, the leader and the clerk. No query.
+    """
+    if plan.state not in BEFORE_DISPATCH_STATES or plan.schedule_end is None:
+        return None
+    today = today or timezone.localdate()
+    return plan.schedule_end if plan.schedule_end < today else None

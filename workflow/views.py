@@ -68,6 +68,7 @@ class PlanTaskView(
         context = super().get_context_data(**kwargs)
         context["plan"] = self.plan
         context["submit_label"] = self.submit_label
+        context["schedule_ended"] = selectors.plan_schedule_ended(self.plan)
         delivery_id = (self.request.activation.task.data or {}).get("delivery_id")
         if delivery_id:
             context["delivery"] = self.plan.deliveries.select_related("unit").get(pk=delivery_id)

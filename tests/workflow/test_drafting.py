@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from documents.models import Plan, PlanAttachment
 from workflow import services as flow
 from workflow.flows import PlanFlow
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +119,18 @@ def test_the_next_address_of_a_form_cannot_leave_the_site(client_of, seed_plan):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("plans:detail", args=[seed_plan.pk])
+
+
+def test_the_approval_page_warns_when_the_plans_period_has_already_ended(client_of, seed_plan, advance):
+    # given the seed plan (implementation 12/12–20/12/2019) submitted for approval
+    plan = advance(seed_plan, through="submit")
+    task = flow.open_task(plan=plan, node=PlanFlow.approve)
+    leader = client_of("lanhdao")
+    url = leader.post(reverse("plans:task", args=[task.pk]))["Location"]
+
+    # when the leader opens it on 19/12/2019, then no warning; on 21/12/2019, every unit would be late
+    with time_machine.travel(datetime(2019, 12, 19, 9, tzinfo=VN), tick=False):
+        assert 'id="schedule-ended"' not in leader.get(url).content.decode()
+    with time_machine.travel(datetime(2019, 12, 21, 9, tzinfo=VN), tick=False):
+        page = leader.get(url).content.decode()
+    assert "Thời gian thực hiện đã kết thúc ngày 20/12/2019" in page
