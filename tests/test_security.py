@@ -338,3 +338,13 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_the_password_reset_pages_are_the_sign_in_pages_lock_screen_not_the_admins(client):
+    # the link "reset password" of the sign-in page leads to viewflow's lock screen, in Vietnamese
+    for name in ("login", "password_reset", "password_reset_done"):
+        page = client.get(reverse(name))
+        assert page.status_code == 200, name
+        html = page.content.decode()
+        assert "vf-page-lockscreen" in html, name
+        assert "admin" not in page.templates[0].origin.name, (name, page.templates[0].origin.name)

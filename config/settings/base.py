@@ -27,6 +27,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 
 INSTALLED_APPS = [
+    # Before django.contrib.admin: both ship registration/*.html (login, password reset), and the
+    # sign-in and password pages should be viewflow's Material lock screen, like the rest of the site.
+    "viewflow",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -37,7 +40,6 @@ INSTALLED_APPS = [
     "django_filters",
     "guardian",
     "axes",
-    "viewflow",
     "viewflow.workflow",
     "documents",
     "workflow",
