@@ -105,6 +105,20 @@ def test_task_lists_are_vietnamese(client_of, url_name, title):
         assert english not in html, english
 
 
+def test_the_archive_is_vietnamese(client_of, seed_plan, advance):
+    # given a drafter who has submitted a plan: their finished task is in the archive
+    advance(seed_plan, through="submit")
+
+    response = client_of("chuyenvien").get(reverse("plan:archive"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ("Đã xử lý", "Tóm tắt", "Tóm tắt quy trình", seed_plan.title[:30]):
+        assert text in html, text
+    for english in ("Process summary", "Process brief", ">Brief<", "Archive"):
+        assert english not in html, english
+
+
 # --------------------------------------------------------------------------- the catalog itself
 
 

@@ -810,7 +810,12 @@ class PlanInboxView(BriefColumnMixin, flow_views.FlowInboxListView):
 
 
 class PlanArchiveView(BriefColumnMixin, flow_views.FlowArchiveListView):
-    """viewflow's archive (the person's finished tasks), with the translated "Brief" header."""
+    """viewflow's archive (the person's finished tasks), with translated "Brief" and "Process brief" headers."""
+
+    def process_summary(self, task: Task) -> str:
+        return super().process_summary(task)
+
+    process_summary.short_description = gettext_lazy("Process brief")
 
 
 class PlanFlowViewset(FlowAppViewset):
