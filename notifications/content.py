@@ -1,4 +1,4 @@
-"""The words of reminders: in-app titles, e-mail subjects and bodies, in Vietnamese.
+"""The words of reminders and new-task notices: in-app titles, e-mail subjects and bodies, in Vietnamese.
 
 Subjects name the plan's number (or its title while it has none) and the deadline
 (issue 4, "Channels"). Bodies come from the templates under
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from documents.models import Plan
 from notifications.calendar import END_OF_DAY, to_local
 from notifications.models import DeadlineKind, Notification, Obligation, Reminder, Urge
+from notifications.reminders import OPENED
 
 ACTIONS = {
     DeadlineKind.APPROVE: gettext_lazy("duyệt kế hoạch"),
@@ -84,6 +85,9 @@ def due_label(due_at: datetime | None) -> str:
 
 
 def step_label(step: str, overdue_days: int) -> str:
+    """How a step reads in a title: "việc mới", "còn 3 ngày làm việc đến hạn", "đến hạn", "đã quá hạn 2 ngày…"."""
+    if step == OPENED:
+        return _("việc mới")
     if step.startswith("before-"):
         return _("còn %(days)s ngày làm việc đến hạn") % {"days": step.removeprefix("before-")}
     if step == "due":
@@ -120,6 +124,8 @@ def reminder_message(reminder: Reminder) -> Message:
 
 
 def _step_message(reminder: Reminder, obligation: Obligation) -> Message:
+    if reminder.step == OPENED:
+        return _notice_message(reminder, obligation)
     plan = obligation.plan
     action = ACTIONS[obligation.kind]
     when = step_label(reminder.step, reminder.overdue_days)
@@ -157,6 +163,58 @@ def _step_message(reminder: Reminder, obligation: Obligation) -> Message:
         subject=_one_line(subject),
         text=render_to_string("notifications/email/reminder.txt", context),
         html=render_to_string("notifications/email/reminder.html", context),
+    )
+
+
+def _notice_message(reminder: Reminder, obligation: Obligation) -> Message:
+    """The new-task notice: "Việc mới: Kế hoạch số 01/KH-… – xác nhận đã nhận kế hoạch – hạn tiếp nhận …"."""
+    plan = obligation.plan
+    action = str(ACTIONS[obligation.kind])
+    if obligation.kind == DeadlineKind.REVIEW and obligation.delivery_id:
+        # The issuer reviews: say whose report arrived.
+        sender = obligation.delivery.unit
+        action = _("%(action)s của %(unit)s") % {"action": action, "unit": sender.short_name or sender.name}
+    due = due_label(obligation.due_at)
+    url = _plan_url(plan.pk)
+    unit = obligation.unit.short_name or obligation.unit.name
+    deadline = f"{SHORT[obligation.kind]} {due}" if obligation.due_at else due
+    title = _("Việc mới: %(plan)s: %(unit)s – %(action)s (%(deadline)s)") % {
+        "plan": plan_label(plan),
+        "unit": unit,
+        "action": action,
+        "deadline": deadline,
+    }
+    body = _("%(unit)s có việc mới: %(action)s; %(deadline)s. Bạn nhận thông báo này vì là %(reason)s.") % {
+        "unit": obligation.unit.name,
+        "action": action,
+        "deadline": deadline,
+        "reason": reminder.reason,
+    }
+    subject = _("[planflow] Việc mới: %(plan)s – %(action)s – %(deadline)s – %(unit)s") % {
+        "plan": plan_label(plan),
+        "action": action,
+        "deadline": deadline,
+        "unit": unit,
+    }
+    context = {
+        "reminder": reminder,
+        "plan": plan,
+        "plan_label": plan_label(plan),
+        "unit": obligation.unit,
+        "action": action,
+        "due": due,
+        "reason": reminder.reason,
+        "url": site_url(url),
+        "person": reminder.recipient.get_full_name() or reminder.recipient.get_username(),
+    }
+    return Message(
+        level=Notification.Level.INFO,
+        title=title[:300],
+        body=body,
+        url=url,
+        subject=_one_line(subject),
+        text=render_to_string("notifications/email/new_task.txt", context),
+        html=render_to_string("notifications/email/new_task.html", context),
     )
 
 

@@ -4,8 +4,9 @@
 - `Obligation`: one open human task of a plan, with its responsible unit, due time and the
   time of its next reminder. Opened by the beat sweep by reconciliation with viewflow's
   tasks (notifications reads `workflow`; `workflow` never calls notifications).
-- `Reminder`: one message to one person, for one step of an obligation ("3 working days
-  before", "due today", "overdue day 2") or for one manual urging (`Urge`). Its unique key
+- `Reminder`: one message to one person, for one step of an obligation (the new-task notice
+  "opened" when it opens, "3 working days before", "due today", "overdue day 2") or for one
+  manual urging (`Urge`). Its unique key
   is what makes a reminder exist once whatever runs the sweep, and how often.
 - `Notification`: what the person sees in the app; `OutboundEmail`: the outbox of e-mails,
   whose state transitions make sending survive worker crashes (see `services.delivery`).

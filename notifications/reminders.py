@@ -148,7 +148,7 @@ def find_new_obligations(
         )
         .filter(~Exists(Obligation.objects.filter(task_id=OuterRef("pk"))))
         .order_by("pk")
-        .values("pk", "flow_task", "created", "data", "process__planprocess__plan_id")[:limit]
+        .values("pk", "flow_task", "created", "data", "owner", "status", "process__planprocess__plan_id")[:limit]
     )
     if not tasks:
         return NewObligations([], cursor_id, False)
@@ -161,7 +161,8 @@ def find_new_obligations(
     }
     delivery_ids = {t["data"].get("delivery_id") for t in tasks if (t["data"] or {}).get("delivery_id")}
     deliveries = {
-        d["pk"]: d for d in Delivery.objects.filter(pk__in=delivery_ids).values("pk", "unit_id", "sent_at", "plan_id")
+        d["pk"]: d
+        for d in Delivery.objects.filter(pk__in=delivery_ids).values("pk", "unit_id", "sent_at", "plan_id", "state")
     }
     kinds = {t["pk"]: NODE_KINDS[t["flow_task"].name] for t in tasks}
     report_ends: dict[tuple[int, int], date] = {}
@@ -207,9 +208,12 @@ def find_new_obligations(
             calendar=clock.calendar,
         )
         obligation = Obligation(
-            task_id=task["pk"],
-            plan_id=plan.pk,
-            delivery_id=delivery["pk"] if delivery else None,
+            # What `opening_notices` and `close_reason` read, attached without another query.
+            task=Task(pk=task["pk"], owner_id=task["owner"], status=task["status"]),
+            plan=plan,
+            delivery=Delivery(pk=delivery["pk"], unit_id=delivery["unit_id"], state=delivery["state"])
+            if delivery
+            else None,
             kind=kind,
             unit_id=unit_id,
             opened_at=task["created"],
@@ -235,6 +239,39 @@ def _due_at(
         end = report_end or plan.schedule_end
         return report_due(end, calendar=calendar) if end else None
     return due_for(kind, event_at, urgency=plan.urgency, policy=policy, calendar=calendar)
+
+
+# --- the notice of a new task ---------------------------------------------------------------
+
+OPENED = "opened"
+"""The step key of the notice "Việc mới" sent once when an obligation opens (unique per obligation and person)."""
+
+
+def opening_notices(obligations: Iterable[Obligation], *, now: datetime, policies: Policies) -> list[Decision]:
+    """Who is told at once that each newly opened obligation is waiting for them ("Việc mới").
+
+    The people who must act: exactly those `recipients_for` chooses for a step without
+    escalation (whoever holds the task, else the unit's actors of the kind, else its
+    leaders), a leader's deputy in force on the local date of `now` included. Escalation to
+    leaders belongs to the overdue steps, not to the news that there is work. An obligation
+    already over (plan withdrawn, unit refused, task done) gets no notice, nor one nobody
+    can act on. The obligations need `task`, `plan` and `delivery` loaded (as
+    `find_new_obligations` gives them); recipients cost two statements for the whole list.
+    One notice per obligation and person whatever the age of the task (issue 4, "Channels";
+    the unique key of `Reminder` holds it).
+    """
+    fresh = [o for o in obligations if close_reason(o) is None]
+    if not fresh:
+        return []
+    members = members_of({o.unit_id for o in fresh}, on=local_date(now))
+    step = Step(OPENED, now)
+    decisions = []
+    for obligation in fresh:
+        policy = policies.policy(obligation.plan.deadline_overrides)
+        recipients = recipients_for(obligation, step, policy, members)
+        if recipients:
+            decisions.append(Decision(obligation, step, recipients))
+    return decisions
 
 
 # --- due reminders ------------------------------------------------------------------------

@@ -21,7 +21,14 @@ from documents.models import Delivery, Plan, Unit
 from documents.selectors import unit_ids_of
 from notifications.calendar import WorkingCalendar, merge_policy, overdue_working_days, site_defaults
 from notifications.models import EmailMode, Notification, NotificationPreference, Obligation, SweepCursor, Urge
-from notifications.reminders import Decision, Policies, decide, due_obligations, find_new_obligations
+from notifications.reminders import (
+    Decision,
+    Policies,
+    decide,
+    due_obligations,
+    find_new_obligations,
+    opening_notices,
+)
 from notifications.services.delivery import preference_of
 from notifications.steps import StepClock
 from workflow.services import OPEN_TASK_STATES
@@ -205,10 +212,12 @@ class Preview:
     to_open: list[Obligation]
     to_close: list[Obligation]
     to_send: list[PreviewItem]
+    to_notify: list[PreviewItem]
+    """The new-task notices ("Việc mới") of the obligations in `to_open`."""
 
 
 def reminders_preview(*, at: datetime) -> Preview:
-    """What the sweep would do at `at`: obligations it would open and close, reminders it would send.
+    """What the sweep would do at `at`: obligations it would open (and whom it would tell), close, remind.
 
     Reads only (no lock, no write), with the same code as the sweep (`notifications.reminders`).
     """
@@ -222,16 +231,27 @@ def reminders_preview(*, at: datetime) -> Preview:
     new = find_new_obligations(cursor_id=cursor_id, now=at, clock=clock, policies=policies, limit=RECONCILE_LIMIT)
     due = list(due_obligations(now=at)[: BATCH_SIZE * MAX_BATCHES])
     due += [o for o in new.obligations if o.next_reminder_at is not None and o.next_reminder_at <= at]
+    notices = opening_notices(new.obligations, now=at, policies=policies)
     decisions = decide(due, now=at, clock=clock, policies=policies)
-    user_ids = {r.user_id for d in decisions.to_send for r in d.recipients}
+    user_ids = {r.user_id for d in [*notices, *decisions.to_send] for r in d.recipients}
     users = get_user_model().objects.in_bulk(list(user_ids))
     modes = dict(NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "email_mode"))
-    items = []
-    for decision in decisions.to_send:
-        recipients = []
-        for r in decision.recipients:
-            user = users[r.user_id]
-            mode = modes.get(r.user_id, EmailMode.IMMEDIATE) if user.email else EmailMode.OFF
-            recipients.append(PreviewRecipient(user, r.reason, mode))
-        items.append(PreviewItem(decision, recipients))
-    return Preview(at=at, to_open=new.obligations, to_close=decisions.closed, to_send=items)
+
+    def items(of: list[Decision]) -> list[PreviewItem]:
+        found = []
+        for decision in of:
+            recipients = []
+            for r in decision.recipients:
+                user = users[r.user_id]
+                mode = modes.get(r.user_id, EmailMode.IMMEDIATE) if user.email else EmailMode.OFF
+                recipients.append(PreviewRecipient(user, r.reason, mode))
+            found.append(PreviewItem(decision, recipients))
+        return found
+
+    return Preview(
+        at=at,
+        to_open=new.obligations,
+        to_close=decisions.closed,
+        to_send=items(decisions.to_send),
+        to_notify=items(notices),
+    )

@@ -76,7 +76,7 @@ _REMINDER_CONTENT = (
     "obligation__task",
     "obligation__plan",
     "obligation__unit",
-    "obligation__delivery",
+    "obligation__delivery__unit",
     "urge__plan",
     "urge__unit",
     "urge__delivery",

@@ -1,4 +1,4 @@
-"""The deadline sweep: open obligations, send the reminders that are due, recover lost sends.
+"""The deadline sweep: open obligations (telling who must act), send the reminders that are due, recover lost sends.
 
 Run by the beat every minute (`tasks.sweep_deadlines_task`), and by hand with
 `manage.py reminders`. Each run does bounded work: at most `RECONCILE_LIMIT` new tasks
@@ -23,7 +23,14 @@ from viewflow.workflow.timers import fire_due_timers
 
 from notifications.calendar import WorkingCalendar
 from notifications.models import Obligation, OutboundEmail, Reminder, SweepCursor
-from notifications.reminders import Policies, decide, due_obligations, find_new_obligations
+from notifications.reminders import (
+    Decision,
+    Policies,
+    decide,
+    due_obligations,
+    find_new_obligations,
+    opening_notices,
+)
 from notifications.steps import StepClock
 
 logger = logging.getLogger(__name__)
@@ -46,6 +53,8 @@ class SweepResult:
 
     opened: int = 0
     closed: int = 0
+    notices: int = 0
+    """New-task notices ("Việc mới", step `reminders.OPENED`) written and handed to Celery."""
     reminders: int = 0
     batches: int = 0
     requeued_reminders: int = 0
@@ -63,14 +72,16 @@ def deadlines_sweep(
 ) -> SweepResult:
     """Open new obligations, send the reminder steps due at `now`, requeue lost sends, fire flow timers.
 
-    Reminders are handed to Celery (`send_reminders_task`, ids only, `SEND_BATCH` a message)
-    after each batch commits.
+    The people who must act on a newly opened obligation get its new-task notice in the same
+    sweep, before the steps due. Notices and reminders are handed to Celery
+    (`send_reminders_task`, ids only, `SEND_BATCH` a message) after each batch commits.
     """
     now = now or timezone.now()
     result = SweepResult()
     clock = StepClock(WorkingCalendar())
     policies = Policies()
-    result.opened = obligations_open_new(now=now, clock=clock, policies=policies)
+    opened = obligations_open_new(now=now, clock=clock, policies=policies)
+    result.opened, result.notices = opened.count, len(opened.notice_ids)
     for _ in range(max_batches):
         claimed = _sweep_batch(now=now, clock=clock, policies=policies, batch_size=batch_size, result=result)
         result.batches += 1
@@ -81,17 +92,37 @@ def deadlines_sweep(
         result.timers_fired = fire_due_timers()
     if result.opened or result.reminders or result.closed:
         logger.info(
-            "deadline sweep: %d opened, %d closed, %d reminders", result.opened, result.closed, result.reminders
+            "deadline sweep: %d opened (%d notices), %d closed, %d reminders",
+            result.opened,
+            result.notices,
+            result.closed,
+            result.reminders,
         )
     return result
 
 
-def obligations_open_new(*, now: datetime, clock: StepClock, policies: Policies) -> int:
-    """Open an obligation for every new open human task of a plan; returns how many were opened.
+@dataclass
+class Opened:
+    """What `obligations_open_new` did: how many obligations it opened, the notices it wrote."""
+
+    count: int = 0
+    notice_ids: list[int] = field(default_factory=list)
+
+
+def obligations_open_new(*, now: datetime, clock: StepClock, policies: Policies, notify: bool = True) -> Opened:
+    """Open an obligation for every new open human task of a plan, and tell who must act on it.
 
     Reads the tasks above the cursor (an indexed primary-key range) plus those created in
     the last minutes (see `reminders.RECONCILE_LOOKBACK`); the cursor row is locked so two
     sweeps do not do it twice (one skips it), and the unique task is the backstop.
+
+    With `notify` (the sweep; tests that build obligations by hand turn it off), each new
+    obligation's new-task notice (step `reminders.OPENED`, recipients from
+    `reminders.opening_notices`) is written in the same transaction as the obligation, so
+    neither exists without the other, and handed to Celery after the commit. An obligation
+    is opened once, and its notice row is unique per obligation and person: one notice,
+    however old the task is (the first sweep after an outage) or however often the
+    lookback reads it.
     """
     with transaction.atomic():
         cursor = SweepCursor.objects.select_for_update(skip_locked=True).filter(pk=CURSOR).first()
@@ -103,8 +134,12 @@ def obligations_open_new(*, now: datetime, clock: StepClock, policies: Policies)
         found = find_new_obligations(
             cursor_id=cursor.last_id, now=now, clock=clock, policies=policies, limit=RECONCILE_LIMIT
         )
+        notice_ids: list[int] = []
         if found.obligations:
             Obligation.objects.bulk_create(found.obligations, ignore_conflicts=True)
+            if notify:
+                notice_ids = _write_notices(found.obligations, now=now, policies=policies)
+                _hand_over(notice_ids)
         highest = found.highest_task_id
         if not found.full:
             # Nothing more to read above: move past tasks that open nothing (gateways, submit).
@@ -112,7 +147,28 @@ def obligations_open_new(*, now: datetime, clock: StepClock, policies: Policies)
             highest = max(highest, top)
         if highest != cursor.last_id:
             SweepCursor.objects.filter(pk=CURSOR).update(last_id=highest, updated_at=now)
-    return len(found.obligations)
+    return Opened(len(found.obligations), notice_ids)
+
+
+def _write_notices(obligations: list[Obligation], *, now: datetime, policies: Policies) -> list[int]:
+    """Write the new-task notices of just-created obligations; return the ids written by this call.
+
+    `bulk_create(ignore_conflicts=True)` gives no primary keys back: they are read by the
+    unique task, one statement.
+    """
+    decisions: list[Decision] = opening_notices(obligations, now=now, policies=policies)
+    if not decisions:
+        return []
+    ids = dict(
+        Obligation.objects.filter(task_id__in=[d.obligation.task_id for d in decisions]).values_list("task_id", "pk")
+    )
+    rows = [
+        NewReminder(ids[d.obligation.task_id], d.step.key, 0, recipient.user_id, recipient.reason[:255])
+        for d in decisions
+        if d.obligation.task_id in ids
+        for recipient in d.recipients
+    ]
+    return _insert_reminders(rows, now=now)
 
 
 def _sweep_batch(*, now: datetime, clock: StepClock, policies: Policies, batch_size: int, result: SweepResult) -> int:
@@ -233,7 +289,8 @@ def _insert_reminders(reminders: list[NewReminder], *, now: datetime) -> list[in
     On PostgreSQL one INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING id:
     the ids are exactly the rows written here (a row another sweep wrote first is that
     sweep's to hand over), in one statement whatever the batch. Elsewhere `bulk_create`
-    with ignore_conflicts, then the rows of this sweep's moment are read back.
+    with ignore_conflicts, then the rows of this sweep's moment and these steps are read back
+    (the new-task notices of the same obligations were written at the same moment).
     """
     if not reminders:
         return []
@@ -244,6 +301,7 @@ def _insert_reminders(reminders: list[NewReminder], *, now: datetime) -> list[in
         return list(
             Reminder.objects.filter(
                 obligation_id__in={r.obligation_id for r in reminders},
+                step__in={r.step for r in reminders},
                 created_at=now,
                 sent_at__isnull=True,
                 canceled_at__isnull=True,

@@ -80,4 +80,9 @@ def test_a_real_run_sweeps_now(december_plan, at):
     december_plan()
     with at(vn(2019, 12, 12, 10, 1)):
         out = run()
-    assert out == "Đã mở 11 việc, đóng 0, giao gửi 11 lần nhắc (gửi lại 0 nhắc, 0 thư bị thất lạc).\n"
+    # 11 obligations (10 acknowledgements, the review of nothing yet: see test_sweep), each announced once
+    # to its unit's officer ("Việc mới"), and the "due" step of each acknowledgement due today
+    assert out == (
+        "Đã mở 11 việc (giao gửi 11 thông báo việc mới), đóng 0, giao gửi 11 lần nhắc "
+        "(gửi lại 0 nhắc, 0 thư bị thất lạc).\n"
+    )

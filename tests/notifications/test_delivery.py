@@ -93,8 +93,8 @@ def test_the_daily_digest_sends_one_email_of_the_waiting_reminders_once(december
     sweep(vn(2019, 12, 12, 10, 1))
     sweep(vn(2019, 12, 13, 8, 0))
     officer = Reminder.objects.filter(recipient__username="cb-gia-loc")
-    assert officer.count() == 2
-    assert Notification.objects.filter(recipient__username="cb-gia-loc").count() == 2
+    assert officer.count() == 3  # the new-task notice on arrival, the due step, overdue day 1
+    assert Notification.objects.filter(recipient__username="cb-gia-loc").count() == 3
     assert not [m for m in mail.outbox if m.to == ["cb-gia-loc@planflow.local"]]
 
     # when the digest runs on Sat 14/12 at 07:00, twice
@@ -105,12 +105,13 @@ def test_the_daily_digest_sends_one_email_of_the_waiting_reminders_once(december
         for email_id in first:  # what send_email_task does
             services.email_deliver(email_id=email_id)
 
-    # then one e-mail with both reminders, and nothing more
+    # then one e-mail with the notice and both reminders, and nothing more
     assert len(first) == 1 and second == []
     [digest] = mail.outbox
     assert digest.to == ["cb-gia-loc@planflow.local"]
-    assert digest.subject == "[planflow] Tổng hợp nhắc việc ngày 14/12/2019: 2 việc"
+    assert digest.subject == "[planflow] Tổng hợp nhắc việc ngày 14/12/2019: 3 việc"
     assert "đến hạn" in digest.body and "đã quá hạn 1 ngày làm việc" in digest.body
+    assert "Việc mới: Kế hoạch số 01/KH-MTTQ-BTT" in digest.body
     assert set(officer.values_list("digest_id", flat=True)) == {first[0]}
 
 

@@ -34,11 +34,13 @@ def test_the_deputy_gets_the_leaders_reminders_only_while_the_deputyship_is_in_f
     sweep(vn(2019, 12, 10, 8, 0))
     sweep(vn(2019, 12, 11, 8, 0))
 
-    # then the deputy was told on the day they stood in, and only then; the leader both days
+    # then the deputy was told on the day they stood in, and only then; the leader on submission
+    # (the new-task notice, before the deputyship began) and both days
     sent = Reminder.objects.filter(obligation__plan=plan, obligation__kind=DeadlineKind.APPROVE)
     by_person = sorted(sent.values_list("recipient__username", "step", "reason"))
     assert by_person == [
         ("lanhdao", "before-1", "lãnh đạo của đơn vị phải thực hiện"),
         ("lanhdao", "due", "lãnh đạo của đơn vị phải thực hiện"),
+        ("lanhdao", "opened", "lãnh đạo của đơn vị phải thực hiện"),
         ("vanthu", "before-1", "người thay mặt lãnh đạo của đơn vị phải thực hiện"),
     ]

@@ -64,10 +64,13 @@ def test_each_stage_opens_its_obligation_with_its_due_time(december_plan, sweep)
     assert gia_loc.delivery.unit_id == gia_loc.unit_id
     # arrived on a working day before 17:00: due the same day (Nghị định 30/2020, Điều 21)
     assert gia_loc.due_at == vn(2019, 12, 12, 23, 59, 59)
-    # the due-day step at 08:00 had passed when it opened: it was announced at once, and the
-    # next step is overdue day 1, Fri 13/12 at 08:00
+    # the due-day step at 08:00 had passed when it opened: it was announced at once (beside the
+    # new-task notice), and the next step is overdue day 1, Fri 13/12 at 08:00
     assert gia_loc.last_step == "due"
-    assert list(gia_loc.reminders.values_list("recipient__username", "step")) == [("cb-gia-loc", "due")]
+    assert sorted(gia_loc.reminders.values_list("recipient__username", "step")) == [
+        ("cb-gia-loc", "due"),
+        ("cb-gia-loc", "opened"),
+    ]
     assert gia_loc.next_reminder_at == vn(2019, 12, 13, 8, 0)
 
 

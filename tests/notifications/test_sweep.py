@@ -50,7 +50,7 @@ def test_acknowledgement_reminders_escalate_over_the_days(december_plan, sweep):
 
     # then Gia Lộc's officer, then its leader, then the provincial leader are told
     gia_loc = "mttq-gia-loc"
-    assert only(gia_loc, sent_at(vn(2019, 12, 12, 10, 1))) == [("due", "cb-gia-loc")]
+    assert only(gia_loc, sent_at(vn(2019, 12, 12, 10, 1))) == [("due", "cb-gia-loc"), ("opened", "cb-gia-loc")]
     assert only(gia_loc, sent_at(vn(2019, 12, 13, 8))) == [("overdue-1", "cb-gia-loc"), ("overdue-1", "ld-gia-loc")]
     assert sent_at(vn(2019, 12, 14, 8)) == sent_at(vn(2019, 12, 15, 8)) == []
     assert only(gia_loc, sent_at(vn(2019, 12, 16, 8))) == [("overdue-2", "cb-gia-loc"), ("overdue-2", "ld-gia-loc")]
@@ -60,10 +60,12 @@ def test_acknowledgement_reminders_escalate_over_the_days(december_plan, sweep):
         ("overdue-3", "ld-gia-loc"),
     ]
     # eleven units (Sở TN&MT has an officer only, the ten districts an officer and a leader):
-    # 11 + 21 + 21 + (21 + 11 provincial) reminders, each with one notification and one e-mail
+    # 11 + 21 + 21 + (21 + 11 provincial) reminders, and the 11 new-task notices on arrival, each
+    # with one notification and one e-mail
     assert [runs[m].reminders for m in sorted(runs)] == [11, 21, 0, 0, 21, 32]
-    assert Notification.objects.count() == Reminder.objects.count() == 85
-    assert len(mail.outbox) == 85
+    assert [runs[m].notices for m in sorted(runs)] == [11, 0, 0, 0, 0, 0]
+    assert Notification.objects.count() == Reminder.objects.count() == 85 + 11
+    assert len(mail.outbox) == 85 + 11
 
 
 def test_the_sweep_run_twice_in_the_same_minute_sends_once(december_plan, sweep):
@@ -72,8 +74,9 @@ def test_the_sweep_run_twice_in_the_same_minute_sends_once(december_plan, sweep)
     second = sweep(vn(2019, 12, 13, 8, 0, 30))
 
     assert first.reminders == 21  # the first sweep after the arrival: overdue day 1 only
-    assert second.reminders == 0
-    assert Reminder.objects.count() == Notification.objects.count() == len(mail.outbox) == 21
+    assert first.notices == 11  # and the new-task notices of the 11 acknowledgements it opened
+    assert (second.reminders, second.notices) == (0, 0)
+    assert Reminder.objects.count() == Notification.objects.count() == len(mail.outbox) == 21 + 11
 
 
 def test_two_sweeps_that_both_read_before_either_wrote_still_write_each_reminder_once(december_plan, sweep):
@@ -86,15 +89,16 @@ def test_two_sweeps_that_both_read_before_either_wrote_still_write_each_reminder
 
     # then the unique key (obligation, step, person) keeps one reminder each, and nothing is resent
     assert again.reminders == 0
-    assert Reminder.objects.count() == Notification.objects.count() == len(mail.outbox) == 21
+    assert Reminder.objects.count() == Notification.objects.count() == len(mail.outbox) == 21 + 11
 
 
 def test_a_late_sweep_sends_only_the_latest_step(december_plan, sweep):
     december_plan()
     # the beat was down from the dispatch to Tue 17/12 at 09:00
     result = sweep(vn(2019, 12, 17, 9, 0))
-    assert {step for _, step, _ in sent_at(vn(2019, 12, 17, 9))} == {"overdue-3"}
+    assert {step for _, step, _ in sent_at(vn(2019, 12, 17, 9))} == {"opened", "overdue-3"}
     assert result.reminders == 32
+    assert result.notices == 11  # each task, however old, is announced once
 
 
 @pytest.mark.parametrize(
@@ -123,10 +127,12 @@ def test_a_reminder_stops_when_its_obligation_is_done_refused_or_withdrawn(
     sweep(vn(2019, 12, 13, 8, 0))
 
     # then its acknowledgement obligation closes with the reason and nothing more goes to Gia Lộc
+    # (but the new-task notice of the report the acknowledgement opened)
     obligation = Obligation.objects.get(plan=plan, unit=gia_loc, kind=DeadlineKind.ACKNOWLEDGE)
     assert (obligation.close_reason, obligation.next_reminder_at) == (reason, None)
     assert obligation.closed_at == vn(2019, 12, 13, 8, 0)
-    assert only("mttq-gia-loc", sent_at(vn(2019, 12, 13, 8))) == []
+    report_notice = [("opened", "cb-gia-loc")] if how == "acknowledge" else []
+    assert only("mttq-gia-loc", sent_at(vn(2019, 12, 13, 8))) == report_notice
 
 
 def test_a_reminder_queued_before_the_task_was_done_is_not_delivered(
@@ -142,14 +148,15 @@ def test_a_reminder_queued_before_the_task_was_done_is_not_delivered(
         for callback in queued:
             callback()
 
-    # then its two reminders are canceled at send time: no notification, no e-mail
+    # then its two reminders and its new-task notice are canceled at send time: no notification, no e-mail
     canceled = Reminder.objects.filter(obligation__unit__code="mttq-gia-loc")
-    assert sorted(canceled.values_list("recipient__username", "cancel_reason")) == [
-        ("cb-gia-loc", "việc đã được xử lý"),
-        ("ld-gia-loc", "việc đã được xử lý"),
+    assert sorted(canceled.values_list("recipient__username", "step", "cancel_reason")) == [
+        ("cb-gia-loc", "opened", "việc đã được xử lý"),
+        ("cb-gia-loc", "overdue-1", "việc đã được xử lý"),
+        ("ld-gia-loc", "overdue-1", "việc đã được xử lý"),
     ]
     assert not Notification.objects.filter(reminder__in=canceled).exists()
-    assert len(mail.outbox) == 19
+    assert len(mail.outbox) == 19 + 10  # and the other ten units' notices
 
 
 def test_report_reminders_over_tet_canh_ty(seed_text, user_of, at, act, sweep):
@@ -228,7 +235,7 @@ def test_the_sweep_requeues_reminders_whose_message_was_lost(
     december_plan()
     with at(vn(2019, 12, 13, 8, 0)), django_capture_on_commit_callbacks(execute=False):
         services.deadlines_sweep(now=vn(2019, 12, 13, 8, 0), fire_timers=False)
-    assert Reminder.objects.filter(sent_at__isnull=True).count() == 21
+    assert Reminder.objects.filter(sent_at__isnull=True).count() == 21 + 11  # with the new-task notices
 
     # when a sweep runs 10 minutes later, then 15
     sweep(vn(2019, 12, 13, 8, 10))
@@ -236,8 +243,8 @@ def test_the_sweep_requeues_reminders_whose_message_was_lost(
     result = sweep(vn(2019, 12, 13, 8, 15))
 
     # then the lost ones are handed again and delivered once
-    assert result.requeued_reminders == 21
-    assert Notification.objects.count() == len(mail.outbox) == 21
+    assert result.requeued_reminders == 21 + 11
+    assert Notification.objects.count() == len(mail.outbox) == 21 + 11
     assert sweep(vn(2019, 12, 13, 8, 31)).requeued_reminders == 0
 
 

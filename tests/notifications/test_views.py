@@ -44,16 +44,17 @@ def test_the_header_shows_the_unread_count_and_the_list_only_ones_own(reminded, 
     page = officer.get(reverse("notifications:list"))
     assert page.status_code == 200
     html = page.content.decode()
-    assert re.search(r'id="notifications-unread">1<', html)
+    # the new-task notice of the same sweep (the first after the arrival) and the reminder
+    assert re.search(r'id="notifications-unread">2<', html)
     assert "xác nhận đã nhận kế hoạch – đã quá hạn 1 ngày làm việc" in html
     # Tứ Kỳ's reminders are not on Gia Lộc's list
-    assert html.count('data-id="') == 1
+    assert html.count('data-id="') == 2
     assert "Tứ Kỳ" not in html
 
 
 def test_a_notification_is_marked_read_by_its_owner_only(reminded, client_of):
-    mine = Notification.objects.get(recipient__username="cb-gia-loc")
-    theirs = Notification.objects.get(recipient__username="cb-tu-ky")
+    mine = Notification.objects.get(recipient__username="cb-gia-loc", reminder__step="overdue-1")
+    theirs = Notification.objects.get(recipient__username="cb-tu-ky", reminder__step="overdue-1")
 
     # another unit's person guessing the id: 404, and nothing changes
     assert client_of("cb-gia-loc").post(reverse("notifications:read", args=[theirs.pk])).status_code == 404
@@ -66,15 +67,16 @@ def test_a_notification_is_marked_read_by_its_owner_only(reminded, client_of):
     assert response.status_code == 302 and response["Location"] == mine.url
     mine.refresh_from_db()
     assert mine.read_at is not None
-    assert (
-        'id="notifications-unread"' not in client_of("cb-gia-loc").get(reverse("notifications:list")).content.decode()
+    # the new-task notice of the same sweep stays unread
+    assert re.search(
+        r'id="notifications-unread">1<', client_of("cb-gia-loc").get(reverse("notifications:list")).content.decode()
     )
 
 
 def test_mark_all_read_touches_only_ones_own(reminded, client_of):
     client_of("ld-gia-loc").post(reverse("notifications:read_all"))
     assert not Notification.objects.filter(recipient__username="ld-gia-loc", read_at__isnull=True).exists()
-    assert Notification.objects.filter(recipient__username="cb-gia-loc", read_at__isnull=True).count() == 1
+    assert Notification.objects.filter(recipient__username="cb-gia-loc", read_at__isnull=True).count() == 2
 
 
 def test_anonymous_is_sent_to_log_in(reminded):

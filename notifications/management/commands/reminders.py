@@ -29,7 +29,8 @@ class Command(BaseCommand):
         if not dry_run:
             result = services.deadlines_sweep(now=moment)
             self.stdout.write(
-                f"Đã mở {result.opened} việc, đóng {result.closed}, giao gửi {result.reminders} lần nhắc "
+                f"Đã mở {result.opened} việc (giao gửi {result.notices} thông báo việc mới), đóng {result.closed}, "
+                f"giao gửi {result.reminders} lần nhắc "
                 f"(gửi lại {result.requeued_reminders} nhắc, {result.requeued_emails} thư bị thất lạc)."
             )
             return
@@ -42,6 +43,9 @@ class Command(BaseCommand):
                 f"  + {ACTIONS[obligation.kind]} – {plan_label(obligation.plan)} – {obligation.unit.name} – "
                 f"hạn {due_label(obligation.due_at)}"
             )
+        notices = sum(len(item.recipients) for item in preview.to_notify)
+        out.write(f"Sẽ gửi {notices} thông báo việc mới (một lần cho mỗi việc và mỗi người):")
+        self._write_items(preview.to_notify)
         out.write(f"Sẽ đóng {len(preview.to_close)} việc (đã xử lý, từ chối hoặc thu hồi), không nhắc nữa:")
         for obligation in preview.to_close:
             out.write(
@@ -50,7 +54,11 @@ class Command(BaseCommand):
             )
         total = sum(len(item.recipients) for item in preview.to_send)
         out.write(f"Sẽ gửi {total} lần nhắc:")
-        for item in preview.to_send:
+        self._write_items(preview.to_send)
+
+    def _write_items(self, items: list[selectors.PreviewItem]) -> None:
+        out = self.stdout
+        for item in items:
             obligation, step = item.decision.obligation, item.decision.step
             out.write(
                 f"  [{step.key}] {plan_label(obligation.plan)} – {ACTIONS[obligation.kind]} – {obligation.unit.name} – "
