@@ -27,6 +27,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
@@ -159,6 +160,61 @@ def unit_authority(user: AbstractBaseUser, perm: str, unit: Unit | None) -> Unit
     return UnitAuthority(on_behalf_of=deputyship.leader, deputyship=deputyship)
 
 
+# --- what a deputy may not do, and what the leader may always do --------------------------
+
+DEPUTY_NOT_ON_OWN_DRAFT: tuple[str, ...] = (UnitPermission.APPROVE,)
+"""Permissions a deputy may not use on a plan they drafted (approve, return, reject).
+
+The approval is a second person's check of the draft (planflow's rule for deputies, issue 6;
+who may sign for the head is Nghị định 30/2020, Điều 13): a deputy who drafted the plan
+leaves the decision to the leader or another deputy. The one rule behind
+`documents.services` (refusing the decision), `workflow.nodes.UnitView.can_assign` and the
+queues of `workflow.selectors` (nobody takes a task they may not decide).
+"""
+
+DEPUTY_OWN_DRAFT_MESSAGE = gettext_lazy(
+    "Người được giao thay không quyết định kế hoạch do chính mình soạn: "
+    "hãy để lãnh đạo hoặc người thay khác quyết định."
+)
+"""What a deputy is told when `deputy_barred_from_own_draft` refuses them (taking or deciding)."""
+
+LEADER_TAKES_OVER: tuple[str, ...] = (UnitPermission.APPROVE,)
+"""Permissions whose task a person holding them in their own right may take over from a
+person who holds them only as a deputy (the leader back early takes back the approval)."""
+
+
+def deputy_barred_from_own_draft(
+    *, user: AbstractBaseUser, perm: str, on_behalf_of: AbstractBaseUser | None, drafter_id: int | None
+) -> bool:
+    """True when `user`, holding `perm` as a deputy (`on_behalf_of` the leader), may not use it
+    on a plan drafted by `drafter_id` (`DEPUTY_NOT_ON_OWN_DRAFT`). A right of one's own is never barred."""
+    return on_behalf_of is not None and perm in DEPUTY_NOT_ON_OWN_DRAFT and drafter_id == user.pk
+
+
+def deputy_own_draft_filter(*, user: AbstractBaseUser, perm: str, drafter_field: str) -> Q:
+    """`deputy_barred_from_own_draft` as a filter for rows reached through a deputyship.
+
+    `drafter_field` is the lookup of the plan's drafter id from the filtered model (for a
+    viewflow task: "process__planprocess__plan__drafter_id"). An empty Q when `perm` is not barred.
+    """
+    if perm not in DEPUTY_NOT_ON_OWN_DRAFT:
+        return Q()
+    return ~Q(**{drafter_field: user.pk})
+
+
+def holds_in_own_right(*, user_id, perm: str, unit_id) -> Exists:
+    """An EXISTS over the person's own rows of `UnitUserObjectPermission` (no deputyship).
+
+    `user_id` and `unit_id` may be values or expressions (`OuterRef`); a unit id held as text
+    (viewflow's `owner_permission_obj_pk`) is given as a `Cast` by the caller.
+    """
+    return Exists(
+        UnitUserObjectPermission.objects.filter(
+            user_id=user_id, permission__codename=perm.split(".", 1)[1], content_object_id=unit_id
+        )
+    )
+
+
 _ANY_DEPUTY_PERMISSION = "*"
 
 
@@ -171,8 +227,21 @@ def held_unit_permissions(*, user: AbstractBaseUser) -> dict[str, list[int]]:
     permission table, whatever the number of people. Empty for anonymous users. Global
     permissions are not read; planflow grants no group permissions.
     """
+    merged: dict[str, list[int]] = {}
+    for source in held_unit_rights(user=user):
+        for perm, ids in source.items():
+            merged[perm] = sorted({*merged.get(perm, ()), *ids})
+    return merged
+
+
+def held_unit_rights(*, user: AbstractBaseUser) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """(own, deputised): the rights of `held_unit_permissions`, told apart by where they come from.
+
+    `own` are the person's rows; `deputised` the units they hold a permission on only through a
+    deputyship in force today (a unit held in their own right too is left out there). One statement.
+    """
     if not user.is_authenticated:
-        return {}
+        return {}, {}
     own = (
         UnitUserObjectPermission.objects.filter(user_id=user.pk)
         .order_by()
@@ -186,11 +255,18 @@ def held_unit_permissions(*, user: AbstractBaseUser) -> dict[str, list[int]]:
         .values_list("codename", "unit_id")
     )
     held: dict[str, set[int]] = {}
+    through_deputy: dict[str, set[int]] = {}
     for codename, unit_id in own.union(deputised, all=True):
-        perms = DEPUTY_PERMISSIONS if codename == _ANY_DEPUTY_PERMISSION else (f"{Unit._meta.app_label}.{codename}",)
-        for perm in perms:
-            held.setdefault(perm, set()).add(unit_id)
-    return {perm: sorted(ids) for perm, ids in held.items()}
+        if codename == _ANY_DEPUTY_PERMISSION:
+            for perm in DEPUTY_PERMISSIONS:
+                through_deputy.setdefault(perm, set()).add(unit_id)
+        else:
+            held.setdefault(f"{Unit._meta.app_label}.{codename}", set()).add(unit_id)
+    deputy_only = {perm: ids - held.get(perm, set()) for perm, ids in through_deputy.items()}
+    return (
+        {perm: sorted(ids) for perm, ids in held.items()},
+        {perm: sorted(ids) for perm, ids in deputy_only.items() if ids},
+    )
 
 
 def viewflow_queue_keys(*, user: AbstractBaseUser) -> QuerySet:

@@ -302,14 +302,11 @@ def _require(user: AbstractBaseUser, perm: str, unit: Unit, message: str) -> Abs
 
 
 def _require_not_own_draft(plan: Plan, actor: AbstractBaseUser, on_behalf_of: AbstractBaseUser | None) -> None:
-    """A deputy does not decide on a plan they drafted: the approval is a second person's check."""
-    if on_behalf_of is not None and plan.drafter_id == actor.pk:
-        raise NotAllowedError(
-            _(
-                "Người được giao thay không quyết định kế hoạch do chính mình soạn: "
-                "hãy để lãnh đạo hoặc người thay khác quyết định."
-            )
-        )
+    """A deputy does not decide on a plan they drafted (`permissions.deputy_barred_from_own_draft`)."""
+    if permissions.deputy_barred_from_own_draft(
+        user=actor, perm=UnitPermission.APPROVE, on_behalf_of=on_behalf_of, drafter_id=plan.drafter_id
+    ):
+        raise NotAllowedError(str(permissions.DEPUTY_OWN_DRAFT_MESSAGE))
 
 
 def _require_state(plan: Plan, states: Sequence[str], message: str) -> None:

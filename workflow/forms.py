@@ -248,7 +248,11 @@ class DeputyshipForm(forms.Form):
     """A leader names a deputy for a range of dates; the rules are `documents.services.deputyship_create`'s."""
 
     unit = forms.ModelChoiceField(label=_("Đơn vị"), queryset=Unit.objects.none())
-    deputy = forms.ModelChoiceField(label=_("Người được giao thay"), queryset=None)
+    deputy = forms.ModelChoiceField(
+        label=_("Người được giao thay"),
+        queryset=None,
+        help_text=_("Người được giao thay không duyệt, trả lại hay không duyệt kế hoạch do chính mình soạn."),
+    )
     starts_on = forms.DateField(label=_("Từ ngày"), input_formats=DATE_INPUTS, widget=DATE_WIDGET)
     ends_on = forms.DateField(
         label=_("Đến hết ngày"),

@@ -27,7 +27,7 @@ from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from documents import permissions
-from documents.models import Unit
+from documents.models import Plan, Unit
 
 
 def branch_data(activation: Activation) -> dict:
@@ -56,12 +56,56 @@ class UnitView(flow.View):
         return Unit(pk=unit_id) if unit_id else None
 
     def can_assign(self, user, task) -> bool:
+        """True when nobody holds `task` and `user` may take it: they hold its permission on its unit
+        and may use it on this plan (a deputy does not take the approval of a plan they drafted:
+        `permissions.deputy_barred_from_own_draft`, the rule the service applies when deciding).
+
+        One statement more than the permission check, only when `user` drafted the plan.
+        """
         if task.owner_id or user is None or not user.is_authenticated:
             return False
         if not task.owner_permission:
             return False
         unit_id = self.unit_id_for(task)
-        return unit_id is not None and permissions.has_unit_permission(user, task.owner_permission, Unit(pk=unit_id))
+        if unit_id is None or not permissions.has_unit_permission(user, task.owner_permission, Unit(pk=unit_id)):
+            return False
+        return not self.barred_as_deputy(user, task)
+
+    def barred_as_deputy(self, user, task) -> bool:
+        """True when `user` holds the task's permission only as a deputy and may not use it on
+        this plan, being its drafter (`permissions.deputy_barred_from_own_draft`)."""
+        unit_id = self.unit_id_for(task)
+        if task.owner_permission not in permissions.DEPUTY_NOT_ON_OWN_DRAFT:
+            return False
+        drafter_id = Plan.objects.filter(process__pk=task.process_id).values_list("drafter_id", flat=True).first()
+        if drafter_id != user.pk:
+            return False
+        authority = permissions.unit_authority(user, task.owner_permission, Unit(pk=unit_id))
+        return authority is None or permissions.deputy_barred_from_own_draft(
+            user=user, perm=task.owner_permission, on_behalf_of=authority.on_behalf_of, drafter_id=drafter_id
+        )
+
+    def can_take_over(self, user, task) -> bool:
+        """True when another person holds `task` and `user` may take it from them.
+
+        For the permissions of `permissions.LEADER_TAKES_OVER` (the approval): `user` holds the
+        permission on the task's unit in their own right (the leader, back early) and the holder
+        no longer holds it, or holds it only as a deputy. The deputy may also release the task
+        themselves (viewflow's "unassign"). Two to four statements.
+        """
+        if not task.owner_id or user is None or not user.is_authenticated or task.owner_id == user.pk:
+            return False
+        if task.owner_permission not in permissions.LEADER_TAKES_OVER:
+            return False
+        unit_id = self.unit_id_for(task)
+        if unit_id is None:
+            return False
+        unit = Unit(pk=unit_id)
+        mine = permissions.unit_authority(user, task.owner_permission, unit)
+        if mine is None or mine.on_behalf_of is not None:
+            return False
+        theirs = permissions.unit_authority(task.owner, task.owner_permission, unit)
+        return theirs is None or theirs.on_behalf_of is not None
 
 
 class DeliverySplitActivation(Activation):

@@ -14,11 +14,19 @@ and the tasks are matched with
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents.permissions import UnitPermission, held_unit_permissions
+from documents.permissions import (
+    LEADER_TAKES_OVER,
+    UnitPermission,
+    deputy_own_draft_filter,
+    held_unit_permissions,
+    held_unit_rights,
+    holds_in_own_right,
+)
 
 QUEUE_PERMISSIONS: tuple[str, ...] = (
     UnitPermission.DRAFT,
@@ -46,17 +54,70 @@ def held_unit_ids(*, user: AbstractBaseUser) -> dict[str, list[str]]:
     return {perm: [str(pk) for pk in held[perm]] for perm in QUEUE_PERMISSIONS if perm in held}
 
 
+DRAFTER_OF_TASK = "process__planprocess__plan__drafter_id"
+"""The lookup of the plan's drafter from a task of `PlanFlow`."""
+
+
+def may_take_filter(*, user: AbstractBaseUser, rights: tuple[dict, dict] | None = None) -> Q:
+    """A filter over tasks: those whose permission `user` holds on their unit and may use there.
+
+    The rule of `workflow.nodes.UnitView.can_assign`, ownership aside: the person's own rights,
+    and the rights they hold only as a deputy less the plans they drafted for the permissions of
+    `documents.permissions.DEPUTY_NOT_ON_OWN_DRAFT` (`deputy_own_draft_filter`). One statement
+    (`documents.permissions.held_unit_rights`) when built, none later; none when `rights` (its
+    answer, read once for several filters) is given.
+    """
+    own, deputised = rights if rights is not None else held_unit_rights(user=user)
+    allowed = Q(pk__in=[])
+    for perm in QUEUE_PERMISSIONS:
+        if own.get(perm):
+            allowed |= Q(owner_permission=perm, owner_permission_obj_pk__in=[str(pk) for pk in own[perm]])
+        if deputised.get(perm):
+            allowed |= Q(
+                deputy_own_draft_filter(user=user, perm=perm, drafter_field=DRAFTER_OF_TASK),
+                owner_permission=perm,
+                owner_permission_obj_pk__in=[str(pk) for pk in deputised[perm]],
+            )
+    return allowed
+
+
+def may_take_over_filter(*, user: AbstractBaseUser, rights: tuple[dict, dict] | None = None) -> Q:
+    """A filter over tasks another person holds that `user` may take over (`UnitView.can_take_over`).
+
+    For `documents.permissions.LEADER_TAKES_OVER`: `user` holds the permission on the task's unit
+    in their own right and the holder does not. One statement when built (the person's rights),
+    none when `rights` (the answer of `held_unit_rights`) is given.
+    """
+    own, _deputised = rights if rights is not None else held_unit_rights(user=user)
+    allowed = Q(pk__in=[])
+    for perm in LEADER_TAKES_OVER:
+        if own.get(perm):
+            allowed |= Q(
+                ~Q(owner_id=user.pk),
+                ~holds_in_own_right(
+                    user_id=OuterRef("owner_id"),
+                    perm=perm,
+                    unit_id=Cast(OuterRef("owner_permission_obj_pk"), IntegerField()),
+                ),
+                owner__isnull=False,
+                owner_permission=perm,
+                owner_permission_obj_pk__in=[str(pk) for pk in own[perm]],
+            )
+    return allowed
+
+
 def task_queue_for_user(*, user: AbstractBaseUser, flow_class) -> QuerySet[Task]:
     """The NEW human tasks of `flow_class` that `user` may take (not ordered, nothing preloaded).
 
     The rule of `workflow.nodes.UnitView.can_assign`: nobody holds the task and the person
-    holds the task's `owner_permission` on its unit (`owner_permission_obj_pk`). A task without
+    holds the task's `owner_permission` on its unit (`owner_permission_obj_pk`) and may use it
+    on the task's plan (`may_take_filter`: a deputy does not get the approval of their own draft). A task without
     an owner permission is nobody's to take (viewflow would put it in every person's queue;
     DESIGN.md, "Permissions": every list is scoped). Global permissions are not read; a
     superuser sees every NEW human task, as in viewflow. The flow is told by the task's own
     `flow_task` (its human nodes), not by joining every process.
 
-    Statements: the one of `held_unit_ids` when the queryset is built; then one per
+    Statements: the one of `may_take_filter` when the queryset is built; then one per
     evaluation, whatever the units held or the size of the task table.
     """
     tasks = flow_class.task_class._default_manager.filter(flow_task__in=_human_nodes(flow_class), status=STATUS.NEW)
@@ -64,10 +125,7 @@ def task_queue_for_user(*, user: AbstractBaseUser, flow_class) -> QuerySet[Task]
         return tasks.none()
     if user.is_superuser:
         return tasks
-    allowed = Q(pk__in=[])
-    for perm, unit_ids in held_unit_ids(user=user).items():
-        allowed |= Q(owner_permission=perm, owner_permission_obj_pk__in=unit_ids)
-    return tasks.filter(allowed)
+    return tasks.filter(may_take_filter(user=user))
 
 
 def task_inbox_for_user(*, user: AbstractBaseUser, flow_class) -> QuerySet[Task]:

@@ -23,14 +23,15 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from documents import services
+from documents import permissions, services
 from documents.errors import NotAllowedError, StateError
 from documents.models import Delivery, Plan, Purpose, Report, Unit
+from documents.permissions import held_unit_rights
 from documents.recognition import Recognition
 from documents.selectors import plan_list_for_user
 from workflow import flows
 from workflow.models import Decision, PlanProcess
-from workflow.selectors import held_unit_ids
+from workflow.selectors import may_take_filter, may_take_over_filter
 
 OPEN_TASK_STATES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -65,7 +66,7 @@ def task_activation(*, task_id: int, actor: AbstractBaseUser) -> Iterator[Activa
         activation = task.flow_task.activation_class(task)
         if task.owner_id is None:
             if not task.flow_task.can_assign(actor, task):
-                raise NotAllowedError(_("Bạn không có quyền xử lý việc này."))
+                raise NotAllowedError(_refusal(task, actor))
             activation.assign(actor)
         elif task.owner_id != actor.pk:
             raise NotAllowedError(_("Việc này đang do người khác xử lý."))
@@ -97,10 +98,11 @@ class TaskLink:
 
 
 def _open_tasks_of(*, plan: Plan, user: AbstractBaseUser):
-    """The plan's open human tasks `user` holds or may take, the person's own first (a queryset)."""
-    may_take = Q(pk__in=[])
-    for perm, unit_ids in held_unit_ids(user=user).items():
-        may_take |= Q(owner__isnull=True, owner_permission=perm, owner_permission_obj_pk__in=unit_ids)
+    """The plan's open human tasks `user` holds, may take or may take over, their own first (a queryset)."""
+    rights = held_unit_rights(user=user)
+    may_take = Q(may_take_filter(user=user, rights=rights), owner__isnull=True) | may_take_over_filter(
+        user=user, rights=rights
+    )
     return Task.objects.filter(
         Q(owner_id=user.pk) | may_take,
         process__planprocess__plan=plan,
@@ -113,8 +115,11 @@ def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser, limit: int | None
     """The plan's open human tasks that `user` holds or may take (their own first), at most `limit`.
 
     "May take" is what `UnitView.can_assign` answers task by task: nobody holds the task and
-    the person has its permission on its unit (read through `documents.permissions`, by
-    `workflow.selectors.held_unit_ids`: one statement, whatever the units held). Then
+    the person has its permission on its unit and may use it on this plan (a deputy does not
+    get the approval of a plan they drafted); or what `UnitView.can_take_over` answers: the
+    leader, in their own right, takes the approval back from a deputy who holds it
+    (`workflow.selectors.may_take_filter` and `may_take_over_filter`: one statement each, whatever
+    the units held). Then
     one query for the tasks, so the statements do not grow with the recipients of the plan;
     `limit` bounds what is built (the issuer's leader may review thousands of reports).
     """
@@ -127,7 +132,7 @@ def open_tasks_for_user(*, plan: Plan, user: AbstractBaseUser, limit: int | None
             str(task.flow_task.task_title),
             (task.data or {}).get("unit") or plan.issuer.name,
             mine=task.owner_id == user.pk,
-            may_take=task.owner_id is None,
+            may_take=task.owner_id != user.pk,
         )
         for task in tasks
     ]
@@ -141,6 +146,9 @@ def open_task_count_for_user(*, plan: Plan, user: AbstractBaseUser) -> int:
 def task_url_for_user(*, task_id: int, user: AbstractBaseUser, take: bool) -> str:
     """The form URL of a task for `user`, taking the task first when `take` and nobody holds it.
 
+    With `take`, a leader in their own right also takes over the approval a deputy holds
+    (`UnitView.can_take_over`: the leader back early decides themselves).
+
     Raises NotAllowedError when `user` neither holds the task nor may take it, and
     Task.DoesNotExist instead when `user` may not see the task's plan either: a guessed id of
     another unit's task reveals nothing (issue 6).
@@ -150,12 +158,25 @@ def task_url_for_user(*, task_id: int, user: AbstractBaseUser, take: bool) -> st
         task = Task.objects.select_related("process").get(pk=task_id)
         if task.owner_id is None:
             if not task.flow_task.can_assign(user, task):
-                _refuse(task, user, _("Bạn không có quyền xử lý việc này."))
+                _refuse(task, user, _refusal(task, user))
             if take:
                 task.flow_task.activation_class(task).assign(user)
         elif task.owner_id != user.pk:
-            _refuse(task, user, _("Việc này đang do người khác xử lý."))
+            # the leader, back early, takes the approval back from the deputy holding it
+            can_take_over = getattr(task.flow_task, "can_take_over", None)
+            if not (take and can_take_over and can_take_over(user, task)):
+                _refuse(task, user, _("Việc này đang do người khác xử lý."))
+            task.owner = user
+            task.save(update_fields=["owner"])
     return task.flow_task.reverse("execute", args=[task.process_id, task.pk])
+
+
+def _refusal(task: Task, user: AbstractBaseUser) -> str:
+    """Why `user` may not take `task` (nobody holds it and `can_assign` said no), as a sentence."""
+    barred = getattr(task.flow_task, "barred_as_deputy", None)
+    if barred is not None and barred(user, task):
+        return str(permissions.DEPUTY_OWN_DRAFT_MESSAGE)
+    return _("Bạn không có quyền xử lý việc này.")
 
 
 def _refuse(task: Task, user: AbstractBaseUser, message: str) -> None:

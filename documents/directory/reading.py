@@ -235,8 +235,10 @@ def _check_length(model, name: str, value: str, error) -> None:
         error(name, _("dài quá %(max)s ký tự.") % {"max": max_length})
 
 
-def _parse_units(data: bytes, source: str) -> tuple[list[UnitRow], list[RowError]]:
+def _parse_units(data: bytes, source: str) -> tuple[list[UnitRow], list[RowError], set[str] | None]:
+    """(valid rows, errors, codes written in the file, valid rows or not; None when the file was unreadable)."""
     raw, errors = _read(data, source, UNIT_COLUMNS)
+    written = {values["code"] for _line, values, _present in raw if values["code"]} if not errors else None
     labels = {column.field: column.label for column in UNIT_COLUMNS}
     choices = _choices()
     rows: list[UnitRow] = []
@@ -280,11 +282,13 @@ def _parse_units(data: bytes, source: str) -> tuple[list[UnitRow], list[RowError
         errors.extend(row_errors)
         if not row_errors:
             rows.append(UnitRow(line=line, values=parsed, present=present))
-    return rows, errors
+    return rows, errors, written
 
 
-def _parse_people(data: bytes, source: str) -> tuple[list[PersonRow], list[RowError]]:
+def _parse_people(data: bytes, source: str) -> tuple[list[PersonRow], list[RowError], set[str]]:
+    """(valid rows, errors, usernames given a full name on some row of the file, valid or not)."""
     raw, errors = _read(data, source, PEOPLE_COLUMNS)
+    named = {values["username"] for _line, values, _present in raw if values["username"] and values["full_name"]}
     labels = {column.field: column.label for column in PEOPLE_COLUMNS}
     roles, role_labels = _choices()["role"]
     user_model = get_user_model()
@@ -349,7 +353,7 @@ def _parse_people(data: bytes, source: str) -> tuple[list[PersonRow], list[RowEr
         errors.extend(row_errors)
         if not row_errors:
             rows.append(PersonRow(line=line, values=values, present=present))
-    return rows, errors
+    return rows, errors, named
 
 
 def directory_parse(*, units_data: bytes | None, people_data: bytes | None) -> DirectoryFiles:
@@ -357,26 +361,35 @@ def directory_parse(*, units_data: bytes | None, people_data: bytes | None) -> D
 
     Checks every row (nothing is written): required cells, codes, choices, lengths, duplicate codes
     and roles, parents found in the file or the database, no cycle of parents, units of people
-    found, a full name for every new account. Returns the valid rows and every error.
+    found, a full name for every new account. Returns the valid rows and every error of both files
+    at once, the units file's first, each file's in the order of its lines.
+
+    The cross-checks run on the valid rows even when other rows (of either file) have errors, so
+    one upload shows everything to correct; a code or a name written on a row that has errors of
+    its own counts as present, so that no error is only an echo of another. A file that could not
+    be read at all (encoding, header) makes its cross-checks wait for a readable file.
     """
     result = DirectoryFiles()
     units_source, people_source = _("đơn vị"), _("người dùng")
+    unit_codes: set[str] | None = set()
+    named: set[str] = set()
     if units_data is not None:
-        result.units, errors = _parse_units(units_data, units_source)
+        result.units, errors, unit_codes = _parse_units(units_data, units_source)
         result.errors.extend(errors)
     if people_data is not None:
-        result.people, errors = _parse_people(people_data, people_source)
+        result.people, errors, named = _parse_people(people_data, people_source)
         result.errors.extend(errors)
-    if result.errors:
-        # Cross-checks on a partial file would report errors that are only echoes of the first ones.
-        return result
-    result.errors.extend(_check_parents(result.units, units_source))
-    result.errors.extend(_check_people(result.people, {row.code for row in result.units}, people_source))
+    if unit_codes is not None:
+        result.errors.extend(_check_parents(result.units, unit_codes, units_source))
+    result.errors.extend(_check_people(result.people, unit_codes, named, people_source))
+    rank = {units_source: 0, people_source: 1}
+    result.errors.sort(key=lambda error: (rank.get(error.source, 2), error.line or 0))
     return result
 
 
-def _check_parents(rows: list[UnitRow], source: str) -> list[RowError]:
-    """Every parent code names a unit of the file or of the database, and parents form no cycle."""
+def _check_parents(rows: list[UnitRow], written: set[str], source: str) -> list[RowError]:
+    """Every parent code names a unit of the file (`written`: valid row or not) or of the database,
+    and parents form no cycle (among the valid rows and the database)."""
     errors = []
     in_file = {row.code: row for row in rows}
     db_parent = dict(Unit.objects.values_list("code", "parent__code"))
@@ -388,7 +401,7 @@ def _check_parents(rows: list[UnitRow], source: str) -> list[RowError]:
             parent_of.setdefault(row.code, None)
     for row in rows:
         parent = row.values["parent"]
-        if parent and parent not in in_file and parent not in db_parent:
+        if parent and parent not in in_file and parent not in written and parent not in db_parent:
             message = _("không có đơn vị mã '%(code)s' trong tệp hay trong danh mục.") % {"code": parent}
             errors.append(RowError(source, row.line, _("đơn vị cha"), message))
     if errors:
@@ -407,9 +420,15 @@ def _check_parents(rows: list[UnitRow], source: str) -> list[RowError]:
     return errors
 
 
-def _check_people(rows: list[PersonRow], unit_codes: set[str], source: str) -> list[RowError]:
-    """Units of people exist (file or database); a new account has a full name."""
+def _check_people(rows: list[PersonRow], unit_codes: set[str] | None, named: set[str], source: str) -> list[RowError]:
+    """Units of people exist (units file or database); a new account has a full name.
+
+    `unit_codes` are the codes written in the units file (None: that file was unreadable, so the
+    units are not checked yet); `named` the usernames given a full name on any row of the people file.
+    """
     errors = []
+    check_units = unit_codes is not None
+    unit_codes = unit_codes or set()
     wanted = {row.values["unit"] for row in rows if row.values["unit"]} - unit_codes
     known = set(Unit.objects.filter(code__in=wanted).values_list("code", flat=True))
     usernames = {row.values["username"] for row in rows}
@@ -419,11 +438,10 @@ def _check_people(rows: list[PersonRow], unit_codes: set[str], source: str) -> l
             user_model.USERNAME_FIELD, flat=True
         )
     )
-    named = {row.values["username"] for row in rows if row.values["full_name"]}
     reported_name: set[str] = set()
     for row in rows:
         unit = row.values["unit"]
-        if unit and unit not in unit_codes and unit not in known:
+        if check_units and unit and unit not in unit_codes and unit not in known:
             message = _("không có đơn vị mã '%(code)s' trong tệp đơn vị hay trong danh mục.") % {"code": unit}
             errors.append(RowError(source, row.line, _("đơn vị"), message))
         username = row.values["username"]

@@ -179,7 +179,9 @@ def test_cycle_of_parents_is_refused_with_its_chain():
 
     result = directory_import(units_data=csv_bytes(units), people_data=None)
 
+    # both at once: the self-parent row and the three-unit cycle of the other rows
     assert [str(e) for e in result.errors] == [
+        "Dòng 2, cột 'đơn vị cha': các đơn vị cha tạo thành vòng: a → c → b → a.",
         "Dòng 5, cột 'đơn vị cha': một đơn vị không thể là đơn vị cha của chính nó.",
     ]
     # without the self-parent row, the three-unit cycle is reported once
@@ -277,9 +279,13 @@ def test_person_errors_bad_role_unknown_unit_missing_name_and_bad_email(demo):
     messages = [str(e) for e in result.errors]
     assert messages[0].startswith("Dòng 2, cột 'vai trò': 'trưởng phòng' không phải vai trò dùng được")
     assert "Chuyên viên, Lãnh đạo, Văn thư, Cán bộ tiếp nhận" in messages[0]
-    assert messages[1] == "Dòng 5, cột 'email': 'không-phải-email' không phải địa chỉ email hợp lệ."
-    assert messages[2] == "Dòng 6, cột 'vai trò': cần ghi cả đơn vị và vai trò, hoặc bỏ trống cả hai."
-    assert len(messages) == 3  # the cross-file checks wait until every row reads well
+    assert messages[1:] == [
+        # the cross-checks run on the rows that read well, in the same upload
+        "Dòng 3, cột 'đơn vị': không có đơn vị mã 'ubnd-khong-co' trong tệp đơn vị hay trong danh mục.",
+        "Dòng 4, cột 'họ và tên': tài khoản 'moi3' chưa có: cần ghi họ và tên để tạo.",
+        "Dòng 5, cột 'email': 'không-phải-email' không phải địa chỉ email hợp lệ.",
+        "Dòng 6, cột 'vai trò': cần ghi cả đơn vị và vai trò, hoặc bỏ trống cả hai.",
+    ]
     assert snapshot() == before
 
     # when the rows themselves are right, the unknown unit and the missing name are reported
@@ -379,10 +385,11 @@ def test_command_exits_1_with_every_error(tmp_path, capsys):
     bad = tmp_path / "units.csv"
     bad.write_text(UNITS_HEADER + "a,A,zz,tỉnh,mttq,tỉnh,\nb,B,a,làng,mttq,huyện,\n", encoding="utf-8")
 
-    with pytest.raises(CommandError, match="Không nạp gì: 1 lỗi"):
+    with pytest.raises(CommandError, match="Không nạp gì: 2 lỗi"):
         call_command("import_directory", str(bad))
 
     err = capsys.readouterr().err
+    assert "Tệp đơn vị – Dòng 2, cột 'đơn vị cha': không có đơn vị mã 'zz'" in err
     assert "Tệp đơn vị – Dòng 3, cột 'cấp': 'làng' không phải giá trị dùng được" in err
     assert Unit.objects.count() == 0
 
@@ -478,6 +485,75 @@ def test_admin_upload_with_errors_lists_them_and_offers_no_confirmation(admin_cl
 
     body = response.content.decode()
     assert "Tệp đơn vị – Dòng 2, cột &#x27;đơn vị cha&#x27;: không có đơn vị mã &#x27;zz&#x27;" in body
+    assert 'id="confirm-form"' not in body
+    assert Unit.objects.count() == 0
+
+
+BAD_UNITS = UNITS_HEADER + "a,A,,tỉnh,mttq,tỉnh,\nb,B,khong-co,huyện,mttq,huyện,\n"  # unknown parent
+BAD_PEOPLE = PEOPLE_HEADER + (
+    "nv1,Nguyễn Văn Một,khong-phai-email,a,officer,\n"  # bad e-mail
+    "nv2,Nguyễn Văn Hai,,a,trưởng phòng,\n"  # bad role
+)
+BAD_BOTH = [
+    "Dòng 3, cột 'đơn vị cha': không có đơn vị mã 'khong-co' trong tệp hay trong danh mục.",
+    "Dòng 2, cột 'email': 'khong-phai-email' không phải địa chỉ email hợp lệ.",
+    "Dòng 3, cột 'vai trò': 'trưởng phòng' không phải vai trò dùng được",
+]
+
+
+def test_errors_of_both_files_are_reported_at_once():
+    result = directory_import(units_data=csv_bytes(BAD_UNITS), people_data=csv_bytes(BAD_PEOPLE))
+
+    messages = [str(e) for e in result.errors]
+    assert [e.source for e in result.errors] == ["đơn vị", "người dùng", "người dùng"]
+    assert messages[:2] == BAD_BOTH[:2]
+    assert messages[2].startswith(BAD_BOTH[2])
+    assert len(messages) == 3
+    assert Unit.objects.count() == 0
+
+
+def test_a_row_with_errors_causes_no_echo_in_the_cross_checks():
+    """A child of a bad unit row, or a person of it, is not reported as naming an unknown unit."""
+    units = UNITS_HEADER + "a,A,,quốc gia,mttq,tỉnh,\nb,B,a,huyện,mttq,huyện,\n"  # a: bad level
+    people = PEOPLE_HEADER + "nv,Nguyễn Văn,x@,b,officer,\nnv,,,a,leader,\n"  # the name is on the bad row
+
+    result = directory_parse(units_data=csv_bytes(units), people_data=csv_bytes(people))
+
+    messages = [str(e) for e in result.errors]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith("Dòng 2, cột 'cấp': 'quốc gia'")
+    assert messages[1] == "Dòng 2, cột 'email': 'x@' không phải địa chỉ email hợp lệ."
+
+
+def test_command_reports_the_errors_of_both_files(tmp_path, capsys):
+    units, people = tmp_path / "units.csv", tmp_path / "people.csv"
+    units.write_text(BAD_UNITS, encoding="utf-8")
+    people.write_text(BAD_PEOPLE, encoding="utf-8")
+
+    with pytest.raises(CommandError, match="Không nạp gì: 3 lỗi"):
+        call_command("import_directory", str(units), str(people))
+
+    err = capsys.readouterr().err
+    assert "Tệp đơn vị – " + BAD_BOTH[0] in err
+    assert "Tệp người dùng – " + BAD_BOTH[1] in err
+    assert "Tệp người dùng – " + BAD_BOTH[2] in err
+
+
+def test_admin_upload_of_both_files_lists_every_error(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = admin_client.post(
+        reverse("admin:documents_unit_import"),
+        {
+            "step": "check",
+            "units": SimpleUploadedFile("u.csv", csv_bytes(BAD_UNITS)),
+            "people": SimpleUploadedFile("p.csv", csv_bytes(BAD_PEOPLE)),
+        },
+    )
+
+    body = response.content.decode().replace("&#x27;", "'")
+    for message in BAD_BOTH:
+        assert message in body
     assert 'id="confirm-form"' not in body
     assert Unit.objects.count() == 0
 
