@@ -519,6 +519,30 @@ def _build() -> dict:
 # --- who is who -------------------------------------------------------------------------
 
 
+def page_getter(url: str, username: str, wrapper: Callable | None = None) -> Callable[[], object]:
+    """A function that GETs `url` as `username` (logged in once, session warm), checking 200.
+
+    `wrapper`, when given, is a context manager factory each request runs inside (e.g. to swap
+    in viewflow's own views). The function's `sizes` lists the bytes of every response.
+    """
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user(username))
+    sizes: list[int] = []
+
+    def get():
+        with wrapper() if wrapper is not None else contextlib.nullcontext():
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        sizes.append(len(response.content))
+        return response
+
+    get.sizes = sizes
+    get()  # the session, the caches: what every later visit finds
+    return get
+
+
 def user(username: str):
     """A bench person by username (a fresh instance: no permission caches carried over)."""
     from django.contrib.auth import get_user_model

@@ -86,24 +86,6 @@ def hand_trail_page(plan_id: int) -> tuple[int, list]:
         return count, c.fetchall()
 
 
-def page_getter(url: str, username: str):
-    from django.test import Client
-
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(bench.user(username))
-    sizes: list[int] = []
-
-    def get():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        sizes.append(len(response.content))
-        return response
-
-    get.sizes = sizes
-    get()  # the session, the caches: what every later visit finds
-    return get
-
-
 def scaling(url_of) -> dict[int, int]:
     """{units: statements} of the leader's page for plans just dispatched to 33 and 330 units (rolled back)."""
     from django.db import transaction
@@ -174,12 +156,12 @@ def main(argv: list[str]) -> int:
         print(stats.line(56))
     leader = bench.ISSUER_LEADER
     getters = [
-        ("page, issuer's leader", page_getter(url, leader)),
-        ("page, leader, ?state=refused", page_getter(url + "?state=refused", leader)),
-        ("page, leader, ?page=40", page_getter(url + "?page=40", leader)),
-        ("page, leader, ?overdue=1", page_getter(url + "?overdue=1", leader)),
-        ("page, leader, ?events=20 (trail)", page_getter(url + "?events=20", leader)),
-        ("page, a recipient's officer", page_getter(url, officer)),
+        ("page, issuer's leader", bench.page_getter(url, leader)),
+        ("page, leader, ?state=refused", bench.page_getter(url + "?state=refused", leader)),
+        ("page, leader, ?page=40", bench.page_getter(url + "?page=40", leader)),
+        ("page, leader, ?overdue=1", bench.page_getter(url + "?overdue=1", leader)),
+        ("page, leader, ?events=20 (trail)", bench.page_getter(url + "?events=20", leader)),
+        ("page, a recipient's officer", bench.page_getter(url, officer)),
     ]
     pages = bench.alternate(getters, requests)
     for (name, getter), stats in zip(getters, pages.values(), strict=True):

@@ -274,29 +274,6 @@ def viewflow_pages():
             setattr(cls, name, value)
 
 
-def page_getter(url: str, username: str, wrapper=None) -> Callable[[], object]:
-    """A function that GETs `url` as `username` (logged in once, session warm), checking 200."""
-    from django.test import Client
-
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(bench.user(username))
-    sizes: list[int] = []
-
-    def get():
-        if wrapper is None:
-            response = client.get(url)
-        else:
-            with wrapper():
-                response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code)
-        sizes.append(len(response.content))
-        return response
-
-    get.sizes = sizes
-    get()  # the session, the caches: what every later visit finds
-    return get
-
-
 def replay(call: Callable[[], object]) -> Callable[[], list]:
     """The statements `call` sends, captured once, run again as raw SQL (no ORM, as hand-written runs).
 
@@ -355,12 +332,12 @@ def run(runs: int, requests: int) -> dict:
             print(stats.line(52))
             results[(stats.name, size)] = stats
         getters = [
-            (f"page {queue}", page_getter(queue, username)),
-            (f"page {inbox}", page_getter(inbox, username)),
-            (f"page {plans}", page_getter(plans, username)),
-            (f"page {plans}?q=…", page_getter(f"{plans}?q={SEARCH.replace(' ', '+')}", username)),
-            (f"viewflow page {queue}", page_getter(queue, username, viewflow_pages)),
-            (f"viewflow page {inbox}", page_getter(inbox, username, viewflow_pages)),
+            (f"page {queue}", bench.page_getter(queue, username)),
+            (f"page {inbox}", bench.page_getter(inbox, username)),
+            (f"page {plans}", bench.page_getter(plans, username)),
+            (f"page {plans}?q=…", bench.page_getter(f"{plans}?q={SEARCH.replace(' ', '+')}", username)),
+            (f"viewflow page {queue}", bench.page_getter(queue, username, viewflow_pages)),
+            (f"viewflow page {inbox}", bench.page_getter(inbox, username, viewflow_pages)),
         ]
         pages = bench.alternate(getters, requests)
         for (name, getter), stats in zip(getters, pages.values(), strict=True):

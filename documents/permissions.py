@@ -13,14 +13,13 @@ Deputies (issue 6: "a leader on leave names a deputy for a date range"): while a
 unit. This is evaluated when a permission is checked, from the dates (local,
 Asia/Ho_Chi_Minh, both ends included), never by granting and revoking guardian
 rows on a timer: `has_unit_permission` (through `documents.backends.DeputyshipBackend`),
-`units_with_permission` (and so the queues of `workflow.selectors`) and `unit_authority`
-all honour it.
+`held_unit_permissions` (and so `units_with_permission` and the queues of
+`workflow.selectors`) and `unit_authority` all honour it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -29,9 +28,9 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from guardian.core import ObjectPermissionChecker
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
-from documents.models import Deputyship, Membership, Unit, UnitUserObjectPermission
+from documents.models import Deputyship, Membership, Unit, UnitGroupObjectPermission, UnitUserObjectPermission
 
 
 class UnitPermission:
@@ -89,18 +88,14 @@ def has_unit_permission(user: AbstractBaseUser, perm: str, unit: Unit | None) ->
     return user.has_perm(perm, unit)
 
 
-def units_with_permission(user: AbstractBaseUser, perm: str) -> Iterable[int]:
-    """Ids of the units on which `user` holds `perm`, as a subquery-able queryset of ids.
+def units_with_permission(user: AbstractBaseUser, perm: str) -> list[int]:
+    """Ids of the units on which `user` holds `perm` today, sorted; read by `held_unit_permissions`.
 
     Held in their own right (guardian rows; global permissions are not read) or, for a
-    permission of `DEPUTY_PERMISSIONS`, through a deputyship in force today. One statement
-    when evaluated, whatever the number of units or deputyships.
+    permission of `DEPUTY_PERMISSIONS`, through a deputyship in force today. One statement,
+    whatever the number of units or deputyships.
     """
-    own = get_objects_for_user(user, perm, klass=Unit, accept_global_perms=False)
-    if perm not in DEPUTY_PERMISSIONS or not user.is_authenticated:
-        return own.values_list("id", flat=True)
-    deputised = active_deputyships(user=user).values("unit_id")
-    return Unit.objects.filter(Q(pk__in=own.values("pk")) | Q(pk__in=deputised)).values_list("id", flat=True)
+    return held_unit_permissions(user=user).get(perm, [])
 
 
 # --- deputies ------------------------------------------------------------------------------
@@ -221,11 +216,12 @@ _ANY_DEPUTY_PERMISSION = "*"
 def held_unit_permissions(*, user: AbstractBaseUser) -> dict[str, list[int]]:
     """{"documents.<codename>": ids of the units} the person holds today, own rows and deputyships.
 
-    One statement, a UNION of two indexed reads: the person's rows of `UnitUserObjectPermission`
-    (by user id) and the deputyships in force today that name them deputy (by deputy id; each
-    gives `DEPUTY_PERMISSIONS` on its unit, as `DeputyshipBackend` does). No scan of the
-    permission table, whatever the number of people. Empty for anonymous users. Global
-    permissions are not read; planflow grants no group permissions.
+    One statement, a UNION of three indexed reads: the person's rows of `UnitUserObjectPermission`
+    (by user id), the rows of `UnitGroupObjectPermission` of their groups (as guardian's
+    `has_perm` counts them), and the deputyships in force today that name them deputy (by
+    deputy id; each gives `DEPUTY_PERMISSIONS` on its unit, as `DeputyshipBackend` does). No
+    scan of the permission tables, whatever the number of people. Empty for anonymous users.
+    Global permissions are not read.
     """
     merged: dict[str, list[int]] = {}
     for source in held_unit_rights(user=user):
@@ -237,13 +233,18 @@ def held_unit_permissions(*, user: AbstractBaseUser) -> dict[str, list[int]]:
 def held_unit_rights(*, user: AbstractBaseUser) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """(own, deputised): the rights of `held_unit_permissions`, told apart by where they come from.
 
-    `own` are the person's rows; `deputised` the units they hold a permission on only through a
+    `own` are the person's rows and their groups'; `deputised` the units they hold a permission on only through a
     deputyship in force today (a unit held in their own right too is left out there). One statement.
     """
     if not user.is_authenticated:
         return {}, {}
     own = (
         UnitUserObjectPermission.objects.filter(user_id=user.pk)
+        .order_by()
+        .values_list("permission__codename", "content_object_id")
+    )
+    of_groups = (
+        UnitGroupObjectPermission.objects.filter(group__user=user.pk)
         .order_by()
         .values_list("permission__codename", "content_object_id")
     )
@@ -256,7 +257,7 @@ def held_unit_rights(*, user: AbstractBaseUser) -> tuple[dict[str, list[int]], d
     )
     held: dict[str, set[int]] = {}
     through_deputy: dict[str, set[int]] = {}
-    for codename, unit_id in own.union(deputised, all=True):
+    for codename, unit_id in own.union(of_groups, deputised, all=True):
         if codename == _ANY_DEPUTY_PERMISSION:
             for perm in DEPUTY_PERMISSIONS:
                 through_deputy.setdefault(perm, set()).add(unit_id)
