@@ -5,6 +5,10 @@ A phrase names one unit ("Sở Tài nguyên và Môi trường tỉnh"), a group
 or something the directory does not know. Matching works on `fold()`ed text, so
 "Uỷ"/"Ủy", "hoà"/"hòa", decomposed diacritics and missing diacritics all match,
 and on abbreviations expanded to their full words (UBND, MTTQ, HĐND, BTT, …).
+
+A resolution's `note` is stored with the recipient row (`Recipient.note`) in Vietnamese,
+the language-free form (a msgid of the catalog, placeholders filled in); `note_text`
+shows it in the reader's language, old rows included.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext, gettext_noop
 
 from documents.models import Purpose, Unit
 from documents.recognition import fold
@@ -58,6 +64,43 @@ _BODY_WORDS: tuple[tuple[str, str], ...] = (
 _LEVEL_WORDS = {"tinh": Unit.Level.PROVINCE, "thanh pho": Unit.Level.PROVINCE}
 
 
+# The notes a resolution (or `services.recipients_propose`) writes on a recipient row, in
+# Vietnamese; `note_text` translates them when shown. Keep every note written in this list:
+# a stored note that matches none of them is shown as it is.
+NOTE_ARCHIVE = gettext_noop("Bản lưu, không phát hành")
+NOTE_ISSUER = gettext_noop("Đơn vị ban hành (bản lưu nội bộ)")
+NOTE_EMPTY_GROUP = gettext_noop("Không có đơn vị nào trong danh bạ thuộc nhóm này")
+NOTE_AMBIGUOUS = gettext_noop("Trùng tên với nhiều đơn vị: %(units)s")
+NOTE_NOT_FOUND = gettext_noop("Không tìm thấy đơn vị trong danh bạ; văn thư cần chọn đơn vị hoặc gửi ngoài hệ thống")
+NOTES: tuple[str, ...] = (NOTE_ARCHIVE, NOTE_ISSUER, NOTE_EMPTY_GROUP, NOTE_AMBIGUOUS, NOTE_NOT_FOUND)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _note_pattern(template: str) -> re.Pattern[str]:
+    """A stored note made from `template`: the placeholders match anything (a name list may be cut at 255)."""
+    parts = _PLACEHOLDER.split(template)
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.*)" for i, part in enumerate(parts))
+    return re.compile(pattern, re.DOTALL)
+
+
+_NOTE_PATTERNS = [(template, _note_pattern(template)) for template in NOTES]
+
+
+def note_text(note: str) -> str:
+    """A recipient's stored `note` (Vietnamese) in the active language.
+
+    Matches the note against `NOTES` and translates the matching template, the values
+    (unit names) kept as written; an empty note gives "", a note matching none of them
+    (written by hand, or by an older version) is returned unchanged. In English,
+    "Trùng tên với nhiều đơn vị: Sở A; Sở B" reads "Several units have this name: Sở A; Sở B".
+    """
+    for template, pattern in _NOTE_PATTERNS:
+        match = pattern.fullmatch(note)
+        if match:
+            return gettext(template) % match.groupdict() if match.groupdict() else gettext(template)
+    return note
+
+
 def match_key(text: str) -> str:
     """Fold `text` and expand abbreviations: the form in which names are compared.
 
@@ -79,6 +122,7 @@ class Resolution:
 
     `units` is empty for the archive copy and for a phrase that matched nothing
     (then `needs_attention` is True). `is_group` says the phrase covered several units.
+    `note` is one of `NOTES` in Vietnamese, filled in (stored as is; shown with `note_text`).
     """
 
     phrase: str
@@ -122,7 +166,7 @@ class Directory:
         """Resolve one Nơi nhận entry; never raises, never drops the phrase."""
         key = match_key(phrase)
         if _ARCHIVE.match(key):
-            return Resolution(phrase=phrase, purpose=Purpose.ARCHIVE, note="Bản lưu, không phát hành")
+            return Resolution(phrase=phrase, purpose=Purpose.ARCHIVE, note=NOTE_ARCHIVE)
         purpose = purpose or Purpose.IMPLEMENT
 
         group = self._resolve_group(key)
@@ -134,7 +178,7 @@ class Directory:
                 units=units,
                 is_group=True,
                 needs_attention=not units,
-                note="" if units else "Không có đơn vị nào trong danh bạ thuộc nhóm này",
+                note="" if units else NOTE_EMPTY_GROUP,
             )
 
         units = self._by_key.get(key) or self._by_key.get(_strip_purpose(key)) or []
@@ -145,13 +189,13 @@ class Directory:
                 phrase=phrase,
                 purpose=purpose,
                 needs_attention=True,
-                note="Trùng tên với nhiều đơn vị: " + "; ".join(u.name for u in units),
+                note=NOTE_AMBIGUOUS % {"units": "; ".join(u.name for u in units)},
             )
         return Resolution(
             phrase=phrase,
             purpose=purpose,
             needs_attention=True,
-            note="Không tìm thấy đơn vị trong danh bạ; văn thư cần chọn đơn vị hoặc gửi ngoài hệ thống",
+            note=NOTE_NOT_FOUND,
         )
 
     def _resolve_group(self, key: str) -> list[Unit] | None:

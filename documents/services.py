@@ -40,7 +40,7 @@ from documents.models import (
 )
 from documents.permissions import UnitPermission
 from documents.recognition import Recognition, recognize
-from documents.resolution import Directory, match_key
+from documents.resolution import NOTE_ISSUER, Directory, match_key
 from documents.selectors import plan_search_key
 
 Action = PlanEvent.Action
@@ -370,7 +370,7 @@ def recipients_propose(*, issuer: Unit, recognition: Recognition) -> list[Recipi
                     unit.pk,
                     unit_purpose,
                     requires_report=(not is_issuer and unit_purpose in (Purpose.IMPLEMENT, Purpose.COORDINATE)),
-                    note="Đơn vị ban hành (bản lưu nội bộ)" if is_issuer else resolution.note,
+                    note=NOTE_ISSUER if is_issuer else resolution.note,
                 )
             )
     return drafts

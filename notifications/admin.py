@@ -28,7 +28,7 @@ from notifications.models import (
     Urge,
 )
 
-_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+_WEEKDAYS = (_("Thứ Hai"), _("Thứ Ba"), _("Thứ Tư"), _("Thứ Năm"), _("Thứ Sáu"), _("Thứ Bảy"), _("Chủ nhật"))
 
 
 @admin.register(CalendarDay)
@@ -41,17 +41,17 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("thứ"))
     def weekday(self, obj: CalendarDay) -> str:
-        return _WEEKDAYS[obj.date.weekday()]
+        return str(_WEEKDAYS[obj.date.weekday()])
 
     @admin.display(description=_("lịch mặc định (không có dòng này)"))
     def without_this_row(self, obj: CalendarDay) -> str:
         """What the calendar says for the date without the row: shows a redundant or contradicting row."""
         name = public_holiday_name(obj.date)
         if name:
-            return f"Ngày nghỉ: {name}"
+            return _("Ngày nghỉ: %(name)s") % {"name": name}
         if WorkingCalendar(exceptions={}).is_working_day(obj.date):
-            return "Ngày làm việc"
-        return "Nghỉ cuối tuần"
+            return _("Ngày làm việc")
+        return _("Nghỉ cuối tuần")
 
 
 # --- the site-wide deadlines and reminder policy ------------------------------------------

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults, generic
@@ -42,9 +42,12 @@ from documents.models import Delivery, Membership, Plan, Unit
 from documents.permissions import UnitPermission, has_unit_permission
 from documents.recognition import RecognitionError, decode_upload
 from documents.rendering import RenderingError, plan_to_docx, plan_to_pdf
+from documents.rendering.layout import DOC_TYPE_NAMES
+from documents.resolution import note_text
 from workflow import forms
 from workflow import selectors as workflow_selectors
 from workflow import services as flow_services
+from workflow.downloads import attachment_disposition, file_download
 
 
 def plan_url(plan: Plan) -> str:
@@ -350,8 +353,9 @@ def attachment_add(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 @login_required
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """An attachment of a plan, under the name it was uploaded with."""
     attachment = selectors.attachment_get_for_user(user=request.user, attachment_id=attachment_id)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    return file_download(attachment.file.open("rb"), attachment.name)
 
 
 @login_required
@@ -416,7 +420,12 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Đã lưu dự thảo."))
             return redirect("plans:detail", plan.pk)
-    rows = list(zip(formset.forms, recipients + [None] * (len(formset.forms) - len(recipients)), strict=False))
+    # The notes are stored in Vietnamese (documents.resolution.NOTES): shown in the reader's language.
+    padded = recipients + [None] * (len(formset.forms) - len(recipients))
+    rows = [
+        (f, recipient, note_text(recipient.note) if recipient else "")
+        for f, recipient in zip(formset.forms, padded, strict=False)
+    ]
     context = {
         "plan": plan,
         "form": form,
@@ -569,7 +578,7 @@ def report_download(request: HttpRequest, report_id: int) -> FileResponse:
     if not report.attachment:
         raise Http404(_("Báo cáo không có tệp đính kèm."))
     name = report.attachment_name or report.attachment.name.rsplit("/", 1)[-1]
-    return FileResponse(report.attachment.open("rb"), as_attachment=True, filename=name)
+    return file_download(report.attachment.open("rb"), name)
 
 
 @login_required
@@ -591,9 +600,11 @@ def _plan_document(request: HttpRequest, plan_id: int, fmt: str) -> HttpResponse
     except RenderingError as error:
         messages.error(request, str(error))
         return redirect("plans:detail", plan.pk)
-    name = f"Kế hoạch {plan.number_symbol.replace('/', '-')}.{fmt}"
-    # Django writes a non-ASCII name as RFC 6266 `filename*`, which every current browser reads.
-    return FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=content_type)
+    # Named as the office names the document, in Vietnamese like the document itself, whatever the
+    # reader's language: "Kế hoạch 01-KH-MTTQ-BTT.docx", "Quyết định 05-QĐ-MTTQ-BTT.pdf".
+    kind = DOC_TYPE_NAMES.get(plan.doc_type, plan.doc_type).capitalize()
+    name = f"{kind} {plan.number_symbol.replace('/', '-')}.{fmt}"
+    return file_download(io.BytesIO(content), name, content_type=content_type)
 
 
 @login_required
@@ -603,8 +614,9 @@ def plan_audit_csv(request: HttpRequest, plan_id: int) -> HttpResponse:
     if not selectors.user_is_issuer_member(user=request.user, plan=plan):
         raise PermissionDenied(_("Chỉ đơn vị ban hành mới tải được nhật ký của kế hoạch."))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"Nhật ký {plan.number_symbol.replace('/', '-') or plan.pk}.csv"
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    # The columns are in the reader's language, and so is the name.
+    name = _("Nhật ký %(plan)s.csv") % {"plan": plan.number_symbol.replace("/", "-") or plan.pk}
+    response["Content-Disposition"] = attachment_disposition(name)
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(

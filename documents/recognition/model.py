@@ -1,4 +1,4 @@
-"""What the recogniser returns: plain dataclasses, no Django.
+"""What the recogniser returns: plain dataclasses, no Django apart from gettext.
 
 Every recognised part carries `line`, the 1-based line of `Recognition.text`
 (the NFC-normalised input) it was read from, so a drafter can check it.
@@ -10,6 +10,23 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext
+
+
+def gettext_noop(text: str) -> str:
+    """Mark `text` (Vietnamese) for the catalog and return it unchanged.
+
+    Django's own `gettext_noop` reads the settings; recognition runs without them (bench,
+    scripts), so this marker is local. makemessages extracts it all the same.
+    """
+    return text
+
+
+def _translate(text: str) -> str:
+    """`text` in the active language; as is when Django is not configured (recognition alone)."""
+    return gettext(text) if settings.configured else text
 
 
 @dataclass
@@ -123,11 +140,33 @@ class BasisItem:
 
 @dataclass
 class RecognitionWarning:
-    """A part that could not be recognised or was guessed; `message` is in Vietnamese for the drafter."""
+    """A part that could not be recognised or was guessed, for the drafter to check.
+
+    Attributes:
+        field: the part it is about ("number", "issuer", "deadlines", ...).
+        text: the Vietnamese sentence, a msgid of the catalog, with `%(name)s` placeholders
+            (marked with `gettext_noop` where it is written; it is the same in any language).
+        line: the line of `Recognition.text` it refers to, when there is one.
+        params: the placeholders' values, words of the document kept as written.
+
+    `message` is the sentence in the language active when it is read (the page's), so a
+    recognition made once reads in Vietnamese or English alike; `text` and `params` are the
+    language-free form to keep. A language without a translation reads the Vietnamese.
+    """
 
     field: str
-    message: str
+    text: str
     line: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The sentence in the active language, placeholders filled in."""
+        template = _translate(self.text)
+        return template % self.params if self.params else template
+
+    def __str__(self) -> str:
+        return self.message
 
 
 # The name the rest of planflow uses (it shadows the builtin only inside this package's namespace).
@@ -189,9 +228,13 @@ class Recognition:
         for section in self.sections:
             yield from section.walk()
 
-    def warn(self, field_name: str, message: str, line: int | None = None) -> None:
-        """Record a part that could not be recognised or was guessed."""
-        self.warnings.append(RecognitionWarning(field_name, message, line))
+    def warn(self, field_name: str, text: str, line: int | None = None, **params: Any) -> None:
+        """Record a part that could not be recognised or was guessed.
+
+        `text` is a Vietnamese msgid (`gettext_noop`), `params` fill its `%(name)s` placeholders;
+        see `RecognitionWarning`.
+        """
+        self.warnings.append(RecognitionWarning(field_name, text, line, params))
 
     def to_corpus_dict(self) -> dict[str, Any]:
         """Exactly the keys of the corpus JSON (without source_url and notes), dates as ISO strings."""

@@ -18,7 +18,7 @@ from documents.recognition.deadlines import Extractor, Region
 from documents.recognition.header import TYPE_HEADINGS, Header, parse_header, read_title, split_issuer, type_heading
 from documents.recognition.layout import Para, build_paras
 from documents.recognition.legacy import fix_legacy
-from documents.recognition.model import Attachment, Deadline, Recognition, Section, Task
+from documents.recognition.model import Attachment, Deadline, Recognition, Section, Task, gettext_noop
 from documents.recognition.normalize import normalize_text
 from documents.recognition.recipients import Signature, find_label, find_signature, is_authority, read_recipients
 from documents.recognition.sections import Heading, find_headings, owner, top_level, tree
@@ -56,8 +56,10 @@ def recognize(text: str) -> Recognition:
         text = normalize_text(legacy.text)
         result.warn(
             "text",
-            f"Văn bản gõ bằng phông chữ cũ ({legacy.encoding.upper()}) đã được chuyển sang Unicode: "
-            "hãy soát lại dấu tiếng Việt.",
+            gettext_noop(
+                "Văn bản gõ bằng phông chữ cũ (%(encoding)s) đã được chuyển sang Unicode: hãy soát lại dấu tiếng Việt."
+            ),
+            encoding=legacy.encoding.upper(),
         )
     text = text.replace("\u00ad", "")
     if _ETH in text and "Đ" not in text:
@@ -284,68 +286,96 @@ def _body_text(paras: list[Para], start: int, end: int) -> str:
     return "\n".join(lines)
 
 
+# The warning for a document that is not a plan, one whole sentence per type (a translator
+# sees each sentence, not a sentence with a word put in).
+_NOT_A_PLAN = {
+    "CV": gettext_noop("Văn bản là công văn, không phải kế hoạch: hãy kiểm tra lại tệp."),
+    "QĐ": gettext_noop("Văn bản là quyết định, không phải kế hoạch: hãy kiểm tra lại tệp."),
+    "BC": gettext_noop("Văn bản là báo cáo, không phải kế hoạch: hãy kiểm tra lại tệp."),
+    "TTr": gettext_noop("Văn bản là tờ trình, không phải kế hoạch: hãy kiểm tra lại tệp."),
+}
+
+
 def _warnings(result: Recognition, header: Header, paras: list[Para], label: int | None) -> None:
     line = result.lines.get
     if header.number_index is None:
-        result.warn("number", 'Không thấy dòng "Số:" (số và ký hiệu văn bản).')
+        result.warn("number", gettext_noop('Không thấy dòng "Số:" (số và ký hiệu văn bản).'))
     elif header.number_blank:
         result.warn(
-            "number", "Số văn bản để trống (bản dự thảo chưa cấp số): văn thư sẽ cấp số khi đăng ký.", line("number")
+            "number",
+            gettext_noop("Số văn bản để trống (bản dự thảo chưa cấp số): văn thư sẽ cấp số khi đăng ký."),
+            line("number"),
         )
     if not result.issuer:
-        result.warn("issuer", "Không thấy tên cơ quan ban hành ở góc trái phần đầu văn bản: lấy theo đơn vị soạn thảo.")
+        result.warn(
+            "issuer",
+            gettext_noop("Không thấy tên cơ quan ban hành ở góc trái phần đầu văn bản: lấy theo đơn vị soạn thảo."),
+        )
     if header.date_index is None:
-        result.warn("issue_date", "Không thấy dòng địa danh, ngày tháng năm ban hành.")
+        result.warn("issue_date", gettext_noop("Không thấy dòng địa danh, ngày tháng năm ban hành."))
     elif header.date_blank:
         result.warn(
-            "issue_date", "Ngày ban hành để trống (bản dự thảo): văn thư sẽ ghi ngày khi đăng ký.", line("issue_date")
+            "issue_date",
+            gettext_noop("Ngày ban hành để trống (bản dự thảo): văn thư sẽ ghi ngày khi đăng ký."),
+            line("issue_date"),
         )
     if header.type_index is None and result.doc_type:
-        how = 'trích yếu "V/v"' if result.doc_type == "CV" else "ký hiệu trong số văn bản"
-        result.warn("doc_type", f"Không thấy tên loại văn bản; đoán là {result.doc_type} theo {how}.", line("number"))
+        guess = (
+            gettext_noop('Không thấy tên loại văn bản; đoán là %(doc_type)s theo trích yếu "V/v".')
+            if result.doc_type == "CV"
+            else gettext_noop("Không thấy tên loại văn bản; đoán là %(doc_type)s theo ký hiệu trong số văn bản.")
+        )
+        result.warn("doc_type", guess, line("number"), doc_type=result.doc_type)
     elif result.doc_type is None:
-        result.warn("doc_type", "Không nhận ra loại văn bản (KẾ HOẠCH, QUYẾT ĐỊNH, …).")
+        result.warn("doc_type", gettext_noop("Không nhận ra loại văn bản (KẾ HOẠCH, QUYẾT ĐỊNH, …)."))
     if result.doc_type == "QĐ" and any(a.doc_type == "KH" for a in result.attachments):
         result.warn(
             "doc_type",
-            "Quyết định ban hành kèm theo kế hoạch: các mục và thời hạn lấy từ kế hoạch kèm theo.",
+            gettext_noop("Quyết định ban hành kèm theo kế hoạch: các mục và thời hạn lấy từ kế hoạch kèm theo."),
             line("doc_type"),
         )
     elif result.doc_type in ("CV", "QĐ", "BC", "TTr"):
-        names = {"CV": "công văn", "QĐ": "quyết định", "BC": "báo cáo", "TTr": "tờ trình"}
-        result.warn(
-            "doc_type",
-            f"Văn bản là {names[result.doc_type]}, không phải kế hoạch: hãy kiểm tra lại tệp.",
-            line("doc_type") or line("number"),
-        )
+        result.warn("doc_type", _NOT_A_PLAN[result.doc_type], line("doc_type") or line("number"))
     if not result.title:
         result.warn(
             "title",
-            "Không nhận ra trích yếu: hãy kiểm tra dòng ngay sau tên loại văn bản (KẾ HOẠCH).",
+            gettext_noop("Không nhận ra trích yếu: hãy kiểm tra dòng ngay sau tên loại văn bản (KẾ HOẠCH)."),
             line("doc_type"),
         )
     if not result.top_sections():
-        result.warn("sections", "Không nhận ra các mục lớn (I., II., …) của nội dung.")
+        result.warn("sections", gettext_noop("Không nhận ra các mục lớn (I., II., …) của nội dung."))
     if label is None:
-        result.warn("recipients", 'Không thấy mục "Nơi nhận": hãy thêm nơi nhận trước khi trình.')
+        result.warn("recipients", gettext_noop('Không thấy mục "Nơi nhận": hãy thêm nơi nhận trước khi trình.'))
     elif not any(r.is_archive for r in result.recipients):
-        result.warn("recipients", 'Nơi nhận thiếu dòng lưu ("Lưu: VT, …").', paras[label].line)
+        result.warn("recipients", gettext_noop('Nơi nhận thiếu dòng lưu ("Lưu: VT, …").'), paras[label].line)
     if result.signer_title is None and label is not None:
-        result.warn("signer", "Không nhận ra chức vụ người ký.", paras[label].line)
+        result.warn("signer", gettext_noop("Không nhận ra chức vụ người ký."), paras[label].line)
     for deadline in result.deadlines:
         if deadline.end is None and deadline.start is None:
             result.warn(
                 "deadlines",
-                f'Thời hạn "{deadline.text}" không có ngày cụ thể (định kỳ, theo sự kiện '
-                "hoặc theo kế hoạch khác): hãy đặt hạn nhắc việc nếu cần.",
+                gettext_noop(
+                    'Thời hạn "%(deadline)s" không có ngày cụ thể (định kỳ, theo sự kiện '
+                    "hoặc theo kế hoạch khác): hãy đặt hạn nhắc việc nếu cần."
+                ),
                 deadline.line,
+                deadline=deadline.text,
             )
         if deadline.unit is None:
-            result.warn("deadlines", f'Không rõ đơn vị chủ trì của thời hạn "{deadline.text}".', deadline.line)
+            result.warn(
+                "deadlines",
+                gettext_noop('Không rõ đơn vị chủ trì của thời hạn "%(deadline)s".'),
+                deadline.line,
+                deadline=deadline.text,
+            )
         elif deadline.unit_source == "subject":
             result.warn(
                 "deadlines",
-                f'Đơn vị chủ trì "{deadline.unit}" của thời hạn "{deadline.text}" được suy ra từ chủ ngữ của câu: '
-                "hãy kiểm tra lại.",
+                gettext_noop(
+                    'Đơn vị chủ trì "%(unit)s" của thời hạn "%(deadline)s" được suy ra từ chủ ngữ của câu: '
+                    "hãy kiểm tra lại."
+                ),
                 deadline.line,
+                unit=deadline.unit,
+                deadline=deadline.text,
             )
