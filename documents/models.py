@@ -528,6 +528,12 @@ class Delivery(models.Model):
     `State` values map to the feedback codes of QCVN 102:2016/BTTTT (edXML) in
     `EDXML_CODES`. Recipients confirm receipt the same working day
     (Nghị định 30/2020/NĐ-CP, Điều 21).
+
+    Due times (aware datetimes, UTC in the database): `acknowledge_due_at` and, when the unit
+    must report, `report_due_at`. They are written once by the notifications sweep, from the
+    working-day calendar and the plan's deadline policy, within a minute of dispatch
+    (`due_set_at`); until then both are NULL and nothing about the delivery is late. Every
+    page that says "late" reads them through `documents.selectors.overdue_delivery_q`.
     """
 
     class State(models.TextChoices):
@@ -566,6 +572,10 @@ class Delivery(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
+    acknowledge_due_at = models.DateTimeField(_("hạn tiếp nhận"), null=True, blank=True)
+    report_due_at = models.DateTimeField(_("hạn báo cáo"), null=True, blank=True)
+    due_set_at = models.DateTimeField(null=True, blank=True)
+    """When the notifications sweep wrote the two due times (NULL: not yet; see `notifications.deadlines`)."""
 
     class Meta:
         verbose_name = _("văn bản đã gửi")
@@ -582,6 +592,8 @@ class Delivery(models.Model):
             models.Index(fields=["unit", "state"], name="delivery_unit_state"),
             # "Plans delivered to my units" from the index alone (the plan list's visibility).
             models.Index(fields=["unit", "plan"], name="delivery_unit_plan"),
+            # The deliveries whose due times the sweep has still to write: a handful, read every minute.
+            models.Index(fields=["id"], name="delivery_due_unset", condition=Q(due_set_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

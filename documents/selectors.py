@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,12 +78,14 @@ def _label_events(events) -> None:
         event.action_label = _ACTION_LABELS.get(event.action, event.action)
 
 
-def _board_rows(deliveries: QuerySet[Delivery]) -> list[BoardRow]:
+def _board_rows(deliveries: QuerySet[Delivery], *, now: datetime | None = None) -> list[BoardRow]:
     """Board rows of `deliveries` (ordered by the caller), in three queries whatever their number.
 
-    Each delivery carries `state_label`, each step `action_label`, each report `decision_label`.
+    Each delivery carries `state_label`, `acknowledge_late` and `report_late` (`with_lateness`
+    at `now`, default now), each step `action_label`, each report `decision_label`.
     """
-    rows = deliveries.select_related("unit", "acknowledged_by", "recipient").prefetch_related(
+    rows = with_lateness(deliveries, now=now or timezone.now())
+    rows = rows.select_related("unit", "acknowledged_by", "recipient").prefetch_related(
         Prefetch("events", queryset=PlanEvent.objects.select_related("actor").order_by("created_at", "id")),
         Prefetch("reports", queryset=Report.objects.select_related("submitted_by", "reviewed_by")),
     )
@@ -123,7 +125,7 @@ def plan_board_page(
     board_filter: BoardFilter | None = None,
     page: int | str | None = 1,
     per_page: int = BOARD_PAGE_SIZE,
-    today: date | None = None,
+    now: datetime | None = None,
 ):
     """One page of the plan's status board, ordered by unit name: a `django.core.paginator.Page`
     whose `object_list` is a list of `BoardRow`.
@@ -131,19 +133,20 @@ def plan_board_page(
     Four statements whatever the number of recipients: the count of the filtered deliveries,
     then the page's deliveries (with unit, person and recipient), their audit records, their
     reports. `page` is read as `Paginator.get_page` does (out of range gives the last page).
-    "Overdue" is `overdue_delivery_q` on `today` (Asia/Ho_Chi_Minh, default today).
+    "Overdue" is `overdue_delivery_q` at `now` (default now).
     """
     from django.core.paginator import Paginator
 
+    now = now or timezone.now()
     board_filter = board_filter or BoardFilter()
     deliveries = plan.deliveries.order_by("unit__name", "id")
     if board_filter.state:
         deliveries = deliveries.filter(state=board_filter.state)
     if board_filter.overdue:
-        deliveries = deliveries.filter(overdue_delivery_q(today=today or timezone.localdate()))
+        deliveries = deliveries.filter(overdue_delivery_q(now=now))
     result = Paginator(deliveries.values_list("pk", flat=True), per_page).get_page(page)
     ids = list(result.object_list)
-    by_id = {row.delivery.pk: row for row in _board_rows(Delivery.objects.filter(pk__in=ids))}
+    by_id = {row.delivery.pk: row for row in _board_rows(Delivery.objects.filter(pk__in=ids), now=now)}
     result.object_list = [by_id[pk] for pk in ids if pk in by_id]
     return result
 
@@ -162,24 +165,21 @@ class BoardSummary:
     total: int
 
 
-def plan_board_summary(*, plan: Plan, today: date | None = None) -> BoardSummary:
+def plan_board_summary(*, plan: Plan, now: datetime | None = None) -> BoardSummary:
     """Per-state and overdue counts of the plan's deliveries, in one aggregate query.
 
-    Overdue as `overdue_delivery_q`: the plan is in execution, its schedule ended before
-    `today` (Asia/Ho_Chi_Minh, default today) and the delivery is still open.
+    Overdue: `overdue_delivery_q` at `now` (default now), the rule of every page that says late.
     """
-    today = today or timezone.localdate()
+    late = overdue_delivery_q(now=now or timezone.now())
+    rows = plan.deliveries.order_by().values_list("state").annotate(n=Count("id"), late=Count("id", filter=late))
     per_state: dict[str, int] = {}
-    open_count = 0
-    rows = plan.deliveries.order_by().values_list("state", "requires_report").annotate(n=Count("id"))
-    for state, requires_report, n in rows:
-        per_state[state] = per_state.get(state, 0) + n
-        closed = state in Delivery.CLOSED_STATES or (state == Delivery.State.ACKNOWLEDGED and not requires_report)
-        open_count += 0 if closed else n
-    late = plan.state == Plan.State.IN_EXECUTION and plan.schedule_end is not None and plan.schedule_end < today
+    overdue = 0
+    for state, n, late_n in rows:
+        per_state[state] = n
+        overdue += late_n
     return BoardSummary(
         states=[(state, str(label), per_state[state]) for state, label in Delivery.State.choices if state in per_state],
-        overdue=open_count if late else 0,
+        overdue=overdue,
         total=sum(per_state.values()),
     )
 
@@ -334,19 +334,62 @@ def refused_awaiting_correction(*, plan: Plan) -> list[Delivery]:
 # --- the plan list: filters and search --------------------------------------------------
 
 
-def _open_delivery_q(prefix: str = "") -> Q:
-    """Deliveries still waiting on someone: not closed in the sense of `Delivery.is_closed`."""
-    return ~Q(**{f"{prefix}state__in": Delivery.CLOSED_STATES}) & ~Q(
-        **{f"{prefix}state": Delivery.State.ACKNOWLEDGED, f"{prefix}requires_report": False}
+def owed_by_unit_q() -> Q:
+    """Deliveries whose unit still owes something: an acknowledgement, or a report it must send
+    (none sent yet, or one returned for more). Refused, withdrawn, accepted, under review and
+    acknowledged for information only owe nothing."""
+    return Q(state=Delivery.State.SENT) | Q(
+        requires_report=True, state__in=(Delivery.State.ACKNOWLEDGED, Delivery.State.RETURNED)
     )
 
 
-def overdue_delivery_q(*, today: date) -> Q:
-    """Deliveries overdue on `today`: not closed, of a plan in execution whose schedule ended before today.
+def acknowledgement_overdue_q(*, now: datetime) -> Q:
+    """Deliveries still not acknowledged (nor refused) after their acknowledgement due time, at `now`.
 
-    A stand-in until the notifications app gives each obligation its own due time.
+    The due time is `Delivery.acknowledge_due_at` (Nghị định 30/2020/NĐ-CP, Điều 21: the same
+    working day; written by the notifications sweep); a delivery without one is not late.
     """
-    return _open_delivery_q() & Q(plan__state=Plan.State.IN_EXECUTION, plan__schedule_end__lt=today)
+    return Q(state=Delivery.State.SENT, acknowledge_due_at__lt=now)
+
+
+REPORT_AWAITED_STATES = (Delivery.State.SENT, Delivery.State.ACKNOWLEDGED, Delivery.State.RETURNED)
+"""States in which the issuer still waits for a unit's report (none sent, or one returned for more)."""
+
+
+def report_overdue_q(*, now: datetime) -> Q:
+    """Deliveries that owe a report after its due time (`Delivery.report_due_at`), at `now`.
+
+    Owed: the unit must report and has sent none, or its report was returned and it has not
+    sent the completed one. A report under review is not late (the review is the issuer's).
+    """
+    return Q(requires_report=True, state__in=REPORT_AWAITED_STATES, report_due_at__lt=now)
+
+
+def overdue_delivery_q(*, now: datetime) -> Q:
+    """Deliveries late at `now`: acknowledgement or report past its due time (either Q above).
+
+    The one rule behind every "late" a page shows: the plan board's count and filter, the plan
+    list's flag and filter, the leaders' dashboard and the lateness report.
+    """
+    return acknowledgement_overdue_q(now=now) | report_overdue_q(now=now)
+
+
+def with_lateness(deliveries: QuerySet[Delivery], *, now: datetime) -> QuerySet[Delivery]:
+    """`deliveries` with the booleans `acknowledge_late` and `report_late` at `now`, computed in SQL."""
+    return deliveries.annotate(
+        acknowledge_late=ExpressionWrapper(acknowledgement_overdue_q(now=now), output_field=BooleanField()),
+        report_late=ExpressionWrapper(report_overdue_q(now=now), output_field=BooleanField()),
+    )
+
+
+def overdue_since(delivery: Delivery) -> datetime | None:
+    """The earliest due time a delivery from `with_lateness` is late for, None when it is not late."""
+    late = []
+    if delivery.acknowledge_late:
+        late.append(delivery.acknowledge_due_at)
+    if delivery.report_late:
+        late.append(delivery.report_due_at)
+    return min(late, default=None)
 
 
 def plan_search(
@@ -358,9 +401,10 @@ def plan_search(
     recipient_unit_id: int | None = None,
     year: int | None = None,
     overdue: bool = False,
-    today: date | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Plan]:
-    """The plans `user` may see, filtered, newest first; each carries `is_overdue`.
+    """The plans `user` may see, filtered, newest first; each carries `is_overdue` (a delivery
+    late at `now` by `overdue_delivery_q`).
 
     `recipient_unit_id` matches every plan ever addressed to the unit (a unit removed from
     the recipients after refusing still finds it). `year` is the issue year, or the year the
@@ -371,7 +415,7 @@ def plan_search(
     PostgreSQL), never folded plan by plan in Python: the statements and the work stay those
     of one page whatever the number of plans the person may see (issue 7).
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
     plans = plan_list_for_user(user=user)
     if state:
         plans = plans.filter(state=state)
@@ -382,7 +426,7 @@ def plan_search(
     if year:
         plans = plans.filter(Q(issue_date__year=year) | Q(issue_date__isnull=True, created_at__year=year))
     plans = plans.annotate(
-        is_overdue=Exists(Delivery.objects.filter(overdue_delivery_q(today=today), plan_id=OuterRef("pk")))
+        is_overdue=Exists(Delivery.objects.filter(overdue_delivery_q(now=now), plan_id=OuterRef("pk")))
     )
     if overdue:
         plans = plans.filter(is_overdue=True)
@@ -480,18 +524,10 @@ def plan_filter_choices(*, user: AbstractBaseUser) -> PlanFilterChoices:
 # --- the leaders' dashboard ----------------------------------------------------------------
 
 
-def _end_of_local_day(d: date) -> datetime:
-    """23:59:59 local time of `d`, the end of a date-only deadline."""
-    return datetime.combine(d, time(23, 59, 59), tzinfo=timezone.get_current_timezone())
-
-
-def same_day_acknowledge_due(delivery: Delivery) -> datetime:
-    """Due time of an acknowledgement without a working-day calendar: the end of the day it was sent."""
-    return _end_of_local_day(timezone.localtime(delivery.sent_at).date())
-
-
 def _on_time(*, done_at, waiting: bool, due, now) -> bool | None:
     """Whether a step was on time: known once done, or once still waiting past `due`; else None."""
+    if due is None:
+        return None
     if done_at is not None:
         return done_at <= due
     if waiting and now > due:
@@ -526,7 +562,7 @@ class UnitRate:
 
 @dataclass
 class OverdueRow:
-    """An open obligation past its due time: the delivery, what is missing, since when."""
+    """A late delivery (`overdue_delivery_q`): what is missing, since which due time, how many days late."""
 
     delivery: Delivery
     what: str
@@ -561,25 +597,41 @@ def _month_starts(first: date, last: date) -> list[date]:
     return months
 
 
+def calendar_days_late(due_at: datetime, now: datetime) -> int:
+    """Calendar days from the local date of `due_at` to the local date of `now` (Asia/Ho_Chi_Minh)."""
+    return (timezone.localtime(now).date() - timezone.localtime(due_at).date()).days
+
+
+def missing_step(delivery: Delivery) -> str:
+    """What a late delivery from `with_lateness` still owes, in words: acknowledgement, report, completed report."""
+    if delivery.acknowledge_late:
+        return _("Chưa tiếp nhận")
+    if delivery.state == Delivery.State.RETURNED:
+        return _("Chưa bổ sung báo cáo")
+    return _("Chưa báo cáo")
+
+
 def leader_dashboard(
     *,
     user: AbstractBaseUser,
     months: int = 12,
     now: datetime | None = None,
-    acknowledge_due: Callable[[Delivery], datetime] = same_day_acknowledge_due,
-    report_due: Callable[[date], datetime] = _end_of_local_day,
+    days_late: Callable[[datetime, datetime], int] = calendar_days_late,
 ) -> LeaderDashboard:
     """What a leader watches over the plans of the units they lead, in four queries whatever their number.
 
+    Due times are the deliveries' own (`Delivery.acknowledge_due_at`, `report_due_at`, written
+    by the notifications sweep from the working-day calendar); a delivery whose due times are
+    not written yet counts nowhere.
+
     - plans by state (those the leader may see);
     - per recipient unit, acknowledgements and reports on time and late, over the deliveries
-      sent in the last `months` months: an acknowledgement is on time by `acknowledge_due`
-      (Nghị định 30/2020/NĐ-CP, Điều 21: the same working day; the caller passes the working-day
-      calendar, the default is the end of the calendar day it was sent); a report is on time when
-      its first version came by `report_due(plan.schedule_end)`. One still missing after its due
-      time counts as late; refused deliveries and those still within time count in neither;
-    - every obligation of a recipient unit past its due time (not limited to the window), most
-      late first: acknowledgements not given, reports not sent or not completed after a return;
+      sent in the last `months` months: an acknowledgement is on time when given by its due
+      time; a report when its first version came by its due time. One still missing after
+      its due time counts as late; refused deliveries and those still within time count in
+      neither;
+    - every late delivery (`overdue_delivery_q`, not limited to the window), most late first,
+      with `days_late(due_at, now)` (the notifications view passes working days);
     - on-time and late obligations per unit and month of arrival, for the chart.
     """
     now = now or timezone.now()
@@ -598,7 +650,6 @@ def leader_dashboard(
 
     first_report = Report.objects.filter(delivery_id=OuterRef("pk")).order_by("submitted_at").values("submitted_at")
     deliveries = Delivery.objects.filter(plan__issuer_id__in=unit_ids).select_related("plan", "unit")
-    deliveries = deliveries.annotate(first_report_at=Subquery(first_report[:1]))
     first_month = today.year * 12 + today.month - months  # months counted from year 0, January = 0
     month_list = _month_starts(date(first_month // 12, first_month % 12 + 1, 1), today)
     since = datetime.combine(month_list[0], time(0), tzinfo=timezone.get_current_timezone())
@@ -615,23 +666,24 @@ def leader_dashboard(
         if i is not None:
             (series.on_time if on_time else series.late)[i] += 1
 
-    for delivery in deliveries.filter(sent_at__gte=since).order_by("unit__name", "sent_at"):
+    in_window = deliveries.filter(sent_at__gte=since).annotate(first_report_at=Subquery(first_report[:1]))
+    for delivery in in_window.order_by("unit__name", "sent_at"):
         rate = rates.setdefault(delivery.unit_id, UnitRate(delivery.unit))
         on_time = _on_time(
             done_at=delivery.acknowledged_at,
             waiting=delivery.state == Delivery.State.SENT,
-            due=acknowledge_due(delivery),
+            due=delivery.acknowledge_due_at,
             now=now,
         )
         if on_time is not None:
             rate.acknowledged_on_time += on_time
             rate.acknowledged_late += not on_time
             tally(delivery, on_time)
-        if delivery.requires_report and delivery.plan.schedule_end:
+        if delivery.requires_report:
             on_time = _on_time(
                 done_at=delivery.first_report_at,
                 waiting=delivery.state in (Delivery.State.SENT, Delivery.State.ACKNOWLEDGED),
-                due=report_due(delivery.plan.schedule_end),
+                due=delivery.report_due_at,
                 now=now,
             )
             if on_time is not None:
@@ -640,22 +692,10 @@ def leader_dashboard(
                 tally(delivery, on_time)
 
     overdue = []
-    open_deliveries = deliveries.filter(_open_delivery_q(), plan__state=Plan.State.IN_EXECUTION)
-    for delivery in open_deliveries.order_by("sent_at", "id"):
-        if delivery.state == Delivery.State.SENT:
-            what, due = _("Chưa tiếp nhận"), acknowledge_due(delivery)
-        elif delivery.plan.schedule_end is None:
-            continue
-        elif delivery.state == Delivery.State.REPORTED:
-            continue  # the unit has done its part; the review is the issuer's obligation
-        else:
-            what, due = (
-                _("Chưa báo cáo") if delivery.first_report_at is None else _("Chưa bổ sung báo cáo"),
-                report_due(delivery.plan.schedule_end),
-            )
-        if now > due:
-            overdue.append(OverdueRow(delivery, what, due, (today - timezone.localtime(due).date()).days))
-    overdue.sort(key=lambda row: (-row.days_late, row.delivery.unit.name))
+    for delivery in with_lateness(deliveries.filter(overdue_delivery_q(now=now)), now=now).order_by("sent_at", "id"):
+        due = overdue_since(delivery)
+        overdue.append(OverdueRow(delivery, missing_step(delivery), due, days_late(due, now)))
+    overdue.sort(key=lambda row: (-row.days_late, row.due_at, row.delivery.unit.name))
 
     return LeaderDashboard(
         units=units,

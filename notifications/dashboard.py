@@ -1,13 +1,15 @@
 """The leaders' dashboard: plans by state, on-time rates per recipient unit, overdue list, chart.
 
-The numbers come from `documents.selectors.leader_dashboard`; this module only picks the
-due-time rules and lays the chart out as inline SVG (no JavaScript, no CDN).
+The numbers come from `documents.selectors.leader_dashboard` (the deliveries' stored due
+times, the one lateness rule of every page); this module counts days late in working days
+and lays the chart out as inline SVG (no JavaScript, no CDN).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,35 +18,19 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from documents import selectors
-from documents.models import Delivery, Membership
+from documents.models import Membership
 from notifications import calendar
-from notifications.models import DeadlineKind
-from notifications.reminders import Policies
 
 
-def due_time_rules() -> dict:
-    """The working-day due times of acknowledgements and reports, for `selectors.leader_dashboard`.
+def working_days_late() -> Callable[[datetime, datetime], int]:
+    """`days_late` for `selectors.leader_dashboard`: working days `now` is past a due time, as the
+    lateness report counts them (`calendar.overdue_working_days`; one query for the days off, shared)."""
+    working = calendar.WorkingCalendar()
 
-    Acknowledgement: Nghị định 30/2020/NĐ-CP, Điều 21 (the same working day); report: the
-    plan's end date moved to a working day (Bộ luật Dân sự 2015, Điều 148).
-    """
-    working = calendar.WorkingCalendar()  # one query for the admin's days off, shared by every row
-    policies = Policies()  # one query for the admin's reminder policy, shared by every row
+    def days_late(due_at: datetime, now: datetime) -> int:
+        return calendar.overdue_working_days(due_at, at=now, calendar=working)
 
-    def acknowledge_due(delivery: Delivery) -> datetime:
-        plan = delivery.plan
-        return calendar.due_for(
-            DeadlineKind.ACKNOWLEDGE,
-            delivery.sent_at,
-            urgency=plan.urgency,
-            policy=policies.policy(plan.deadline_overrides),
-            calendar=working,
-        )
-
-    def report_due(end: date) -> datetime:
-        return calendar.report_due(end, calendar=working)
-
-    return {"acknowledge_due": acknowledge_due, "report_due": report_due}
+    return days_late
 
 
 # --- the chart ---------------------------------------------------------------------------
@@ -108,7 +94,7 @@ def leader_dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard of the units the person leads; other people get 403."""
     if not selectors.unit_ids_of(request.user, Membership.Role.LEADER).exists():
         raise PermissionDenied(_("Trang tổng hợp dành cho lãnh đạo đơn vị."))
-    dashboard = selectors.leader_dashboard(user=request.user, **due_time_rules())
+    dashboard = selectors.leader_dashboard(user=request.user, days_late=working_days_late())
     rows, scale = chart_rows(dashboard)
     context = {
         "dashboard": dashboard,

@@ -18,6 +18,10 @@ Which node is which obligation (issue 4, "Deadlines"):
 | review | review | issuer | the arrival of the report (the task's creation) |
 
 `submit` is the drafter's own drafting: it has no due time and no obligation.
+
+The acknowledge and report due times are the delivery's own (`Delivery.acknowledge_due_at`,
+`report_due_at`), written once by the sweep from `delivery_due_times` before it opens any
+obligation: the plan board, the dashboard and the lateness report read the same values.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from viewflow.workflow.models import Task
@@ -161,18 +165,14 @@ def find_new_obligations(
     }
     delivery_ids = {t["data"].get("delivery_id") for t in tasks if (t["data"] or {}).get("delivery_id")}
     deliveries = {
-        d["pk"]: d
-        for d in Delivery.objects.filter(pk__in=delivery_ids).values("pk", "unit_id", "sent_at", "plan_id", "state")
+        d.pk: d
+        for d in Delivery.objects.filter(pk__in=delivery_ids).only(
+            *DELIVERY_DUE_FIELDS, "plan_id", "state", "due_set_at"
+        )
     }
     kinds = {t["pk"]: NODE_KINDS[t["flow_task"].name] for t in tasks}
-    report_ends: dict[tuple[int, int], date] = {}
-    if DeadlineKind.REPORT in kinds.values():
-        report_ends = {
-            (row["plan_id"], row["lead_unit_id"]): row["end"]
-            for row in PlanTask.objects.filter(plan_id__in=plan_ids, lead_unit__isnull=False, end_date__isnull=False)
-            .values("plan_id", "lead_unit_id")
-            .annotate(end=Max("end_date"))
-        }
+    unset = [d for d in deliveries.values() if d.due_set_at is None]
+    report_ends = lead_task_ends({d.plan_id for d in unset}) if unset else {}
     approvals: dict[int, datetime] = {}
     if any(t["flow_task"].name == "dispatch" for t in tasks):
         approvals = dict(
@@ -192,28 +192,31 @@ def find_new_obligations(
         if kind not in ISSUER_KINDS and delivery is None:
             logger.warning("task %s (%s) has no delivery: no obligation opened", task["pk"], kind)
             continue
-        unit_id = plan.issuer_id if kind in ISSUER_KINDS else delivery["unit_id"]
+        unit_id = plan.issuer_id if kind in ISSUER_KINDS else delivery.unit_id
         policy = policies.policy(plan.deadline_overrides)
-        event_at = task["created"]
-        if task["flow_task"].name == "dispatch":
-            event_at = approvals.get(plan.pk, event_at)
-        elif kind == DeadlineKind.ACKNOWLEDGE:
-            event_at = delivery["sent_at"]
-        due_at = _due_at(
-            kind=kind,
-            event_at=event_at,
-            plan=plan,
-            report_end=report_ends.get((plan.pk, unit_id)),
-            policy=policy,
-            calendar=clock.calendar,
-        )
+        if kind in ISSUER_KINDS:
+            event_at = task["created"]
+            if task["flow_task"].name == "dispatch":
+                event_at = approvals.get(plan.pk, event_at)
+            due_at = due_for(kind, event_at, urgency=plan.urgency, policy=policy, calendar=clock.calendar)
+        else:
+            # The delivery's own due times, written when it was sent: the board, the dashboard,
+            # the lateness report and the reminders all read the same two values.
+            if delivery.due_set_at is None:
+                times = delivery_due_times(
+                    delivery,
+                    plan=plan,
+                    report_end=report_ends.get((plan.pk, unit_id)),
+                    policy=policy,
+                    calendar=clock.calendar,
+                )
+                delivery.acknowledge_due_at, delivery.report_due_at = times
+            due_at = delivery.acknowledge_due_at if kind == DeadlineKind.ACKNOWLEDGE else delivery.report_due_at
         obligation = Obligation(
             # What `opening_notices` and `close_reason` read, attached without another query.
             task=Task(pk=task["pk"], owner_id=task["owner"], status=task["status"]),
             plan=plan,
-            delivery=Delivery(pk=delivery["pk"], unit_id=delivery["unit_id"], state=delivery["state"])
-            if delivery
-            else None,
+            delivery=delivery,
             kind=kind,
             unit_id=unit_id,
             opened_at=task["created"],
@@ -226,19 +229,75 @@ def find_new_obligations(
     return NewObligations(obligations, max(cursor_id, tasks[-1]["pk"]), len(tasks) >= limit)
 
 
-def _due_at(
+# --- the due times of a delivery ----------------------------------------------------------
+
+DELIVERY_DUE_FIELDS = ("pk", "unit_id", "sent_at", "requires_report", "acknowledge_due_at", "report_due_at")
+"""The fields of a `Delivery` that `delivery_due_times` reads and writes."""
+
+
+class DeliveryDueTimes(NamedTuple):
+    """A delivery's due times (aware datetimes): acknowledgement, and report (None when no report is due)."""
+
+    acknowledge: datetime
+    report: datetime | None
+
+
+def lead_task_ends(plan_ids: Iterable[int]) -> dict[tuple[int, int], date]:
+    """{(plan id, unit id): latest end date of the plan's tasks the unit leads}, one query."""
+    return {
+        (row["plan_id"], row["lead_unit_id"]): row["end"]
+        for row in PlanTask.objects.filter(plan_id__in=plan_ids, lead_unit__isnull=False, end_date__isnull=False)
+        .values("plan_id", "lead_unit_id")
+        .annotate(end=Max("end_date"))
+    }
+
+
+def delivery_due_times(
+    delivery: Delivery,
     *,
-    kind: str,
-    event_at: datetime,
     plan: Plan,
     report_end: date | None,
     policy: DeadlinePolicy,
     calendar: WorkingCalendar,
-) -> datetime | None:
-    if kind == DeadlineKind.REPORT:
-        end = report_end or plan.schedule_end
-        return report_due(end, calendar=calendar) if end else None
-    return due_for(kind, event_at, urgency=plan.urgency, policy=policy, calendar=calendar)
+) -> DeliveryDueTimes:
+    """The due times of a delivery: when its unit must acknowledge it, and report on it.
+
+    Acknowledgement: from its arrival (`Delivery.sent_at`) and the plan's urgency by `due_for`
+    (Nghị định 30/2020/NĐ-CP, Điều 21: the same working day; Hỏa tốc in hours). Report, only
+    when `delivery.requires_report`: the end of `report_end` (the latest end date of the tasks
+    the unit leads, `lead_task_ends`), else of the plan's end date, moved to a working day
+    (`report_due`; Bộ luật Dân sự 2015, Điều 148); None when neither date is known.
+    """
+    acknowledge = due_for(
+        DeadlineKind.ACKNOWLEDGE, delivery.sent_at, urgency=plan.urgency, policy=policy, calendar=calendar
+    )
+    end = (report_end or plan.schedule_end) if delivery.requires_report else None
+    return DeliveryDueTimes(acknowledge, report_due(end, calendar=calendar) if end else None)
+
+
+def deliveries_due_times(*, policies: Policies, calendar: WorkingCalendar, limit: int) -> list[Delivery]:
+    """The deliveries whose due times are not written yet (`Delivery.due_set_at` NULL, a partial
+    index), oldest first, up to `limit`, with `acknowledge_due_at` and `report_due_at` computed
+    by `delivery_due_times` (in memory: the caller saves them). Three queries whatever the number.
+    """
+    deliveries = list(
+        Delivery.objects.filter(due_set_at__isnull=True).order_by("pk").only(*DELIVERY_DUE_FIELDS, "plan_id")[:limit]
+    )
+    if not deliveries:
+        return []
+    plan_ids = {d.plan_id for d in deliveries}
+    plans = Plan.objects.only("pk", "urgency", "deadline_overrides", "schedule_end").in_bulk(plan_ids)
+    ends = lead_task_ends(plan_ids)
+    for delivery in deliveries:
+        plan = plans[delivery.plan_id]
+        delivery.acknowledge_due_at, delivery.report_due_at = delivery_due_times(
+            delivery,
+            plan=plan,
+            report_end=ends.get((plan.pk, delivery.unit_id)),
+            policy=policies.policy(plan.deadline_overrides),
+            calendar=calendar,
+        )
+    return deliveries
 
 
 # --- the notice of a new task ---------------------------------------------------------------

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.models import Delivery, Plan, Unit
-from documents.selectors import unit_ids_of
+from documents.selectors import overdue_since, owed_by_unit_q, unit_ids_of, with_lateness
 from notifications.calendar import WorkingCalendar, merge_policy, overdue_working_days, site_defaults
 from notifications.models import EmailMode, Notification, NotificationPreference, Obligation, SweepCursor, Urge
 from notifications.reminders import (
@@ -98,26 +98,35 @@ def urges_of_plan(*, plan: Plan) -> QuerySet[Urge]:
     return Urge.objects.filter(plan=plan).select_related("unit", "actor").order_by("-created_at", "-id")
 
 
-def urgeable_deliveries(*, plan: Plan) -> list[Delivery]:
-    """The plan's deliveries whose unit still has something to do, most overdue first."""
-    now = timezone.now()
-    deliveries = [d for d in plan.deliveries.select_related("unit").order_by("unit__name", "id") if not d.is_closed]
-    due = dict(
-        open_obligations()
-        .filter(plan=plan, delivery_id__in=[d.pk for d in deliveries], due_at__isnull=False)
-        .values("delivery_id")
-        .annotate(first=Min("due_at"))
-        .values_list("delivery_id", "first")
+def urgeable_deliveries(*, plan: Plan, now: datetime | None = None) -> list[Delivery]:
+    """The plan's deliveries whose unit still owes something (`owed_by_unit_q`), late ones first.
+
+    Each carries `due_at` (the due time of what it owes next: acknowledgement, else report;
+    None while the sweep has not written it) and `is_late` (`overdue_delivery_q` at `now`).
+    """
+    now = now or timezone.now()
+    deliveries = list(
+        with_lateness(plan.deliveries.filter(owed_by_unit_q()), now=now)
+        .select_related("unit")
+        .order_by("unit__name", "id")
     )
     for delivery in deliveries:
-        delivery.due_at = due.get(delivery.pk)
-        delivery.is_late = delivery.due_at is not None and delivery.due_at < now
-    return sorted(deliveries, key=lambda d: (not d.is_late, d.due_at or datetime.max.replace(tzinfo=now.tzinfo)))
+        delivery.is_late = delivery.acknowledge_late or delivery.report_late
+        delivery.due_at = overdue_since(delivery) or (
+            delivery.acknowledge_due_at if delivery.state == Delivery.State.SENT else delivery.report_due_at
+        )
+    never = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(deliveries, key=lambda d: (not d.is_late, d.due_at or never))
 
 
 @dataclass
 class LatenessRow:
-    """One unit in the lateness report: how late it is and how often it was urged."""
+    """One recipient unit in the lateness report, over the plans issued by the reader's units.
+
+    `overdue`: its deliveries late now (`overdue_delivery_q`); `open`: those where it still owes
+    something (`owed_by_unit_q`); `worst_days`: working days since the earliest due time it is
+    late for; urgings of those plans.
+    """
 
     unit: Unit
     overdue: int = 0
@@ -134,9 +143,10 @@ def lateness_report(
 ) -> list[LatenessRow]:
     """Recipient units of the plans issued by the person's units, most late first, with their urgings.
 
-    Counts open acknowledge and report obligations (overdue = past their due time; days in
-    working days) and the urgings of those plans. Scoped: only plans whose issuer is one
-    of the person's units.
+    Late is the plan board's and the dashboard's rule (`documents.selectors.overdue_delivery_q`
+    on the deliveries' stored due times); days late are working days
+    (`notifications.calendar.overdue_working_days`). Scoped: only plans whose issuer is one of
+    the person's units (`plan` narrows to one of them). Three statements.
     """
     now = now or timezone.now()
     if not user.is_authenticated:
@@ -144,22 +154,21 @@ def lateness_report(
     plans = Plan.objects.filter(issuer_id__in=unit_ids_of(user))
     if plan is not None:
         plans = plans.filter(pk=plan.pk)
-    obligations = (
-        open_obligations()
-        .filter(plan__in=plans, kind__in=["acknowledge", "report"])
-        .values("unit_id", "plan_id", "due_at")
+    owed = with_lateness(Delivery.objects.filter(owed_by_unit_q(), plan__in=plans), now=now).only(
+        "unit_id", "plan_id", "state", "acknowledge_due_at", "report_due_at"
     )
-    calendar = WorkingCalendar()
     rows: dict[int, LatenessRow] = {}
     worst_due: dict[int, datetime] = {}
-    for item in obligations:
-        row = rows.setdefault(item["unit_id"], LatenessRow(unit=None))  # type: ignore[arg-type]
+    for delivery in owed:
+        row = rows.setdefault(delivery.unit_id, LatenessRow(unit=None))  # type: ignore[arg-type]
         row.open += 1
-        row.plans.add(item["plan_id"])
-        if item["due_at"] is not None and item["due_at"] < now:
+        row.plans.add(delivery.plan_id)
+        due = overdue_since(delivery)
+        if due is not None:
             row.overdue += 1
-            if item["unit_id"] not in worst_due or item["due_at"] < worst_due[item["unit_id"]]:
-                worst_due[item["unit_id"]] = item["due_at"]
+            if delivery.unit_id not in worst_due or due < worst_due[delivery.unit_id]:
+                worst_due[delivery.unit_id] = due
+    calendar = WorkingCalendar()
     for unit_id, due_at in worst_due.items():
         rows[unit_id].worst_days = overdue_working_days(due_at, at=now, calendar=calendar)
     urges = defaultdict(list)

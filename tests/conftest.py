@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -45,6 +47,29 @@ def client_of(user_of):
         return client
 
     return make
+
+
+@pytest.fixture
+def at():
+    """`with at(moment):` freezes the clock there (no ticking), for the flow and the sweep alike."""
+
+    def travel(moment: datetime):
+        return time_machine.travel(moment, tick=False)
+
+    return travel
+
+
+@pytest.fixture
+def sweep(at, django_capture_on_commit_callbacks):
+    """Run the beat's deadline sweep at a moment (deliveries' due times, obligations, reminders),
+    with what it hands to Celery delivered eagerly after commit."""
+    from notifications import services
+
+    def run(moment: datetime, **kwargs):
+        with at(moment), django_capture_on_commit_callbacks(execute=True):
+            return services.deadlines_sweep(now=moment, fire_timers=False, **kwargs)
+
+    return run
 
 
 # The stages before the recipients' branches, as (node, demo user, workflow.services action, form data).

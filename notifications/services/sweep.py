@@ -21,12 +21,14 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.timers import fire_due_timers
 
+from documents.models import Delivery
 from notifications.calendar import WorkingCalendar
 from notifications.models import Obligation, OutboundEmail, Reminder, SweepCursor
 from notifications.reminders import (
     Decision,
     Policies,
     decide,
+    deliveries_due_times,
     due_obligations,
     find_new_obligations,
     opening_notices,
@@ -51,6 +53,8 @@ CURSOR = "tasks"
 class SweepResult:
     """What one sweep did, for logs, the command and the tests."""
 
+    due_times_set: int = 0
+    """Deliveries whose acknowledgement and report due times this sweep wrote."""
     opened: int = 0
     closed: int = 0
     notices: int = 0
@@ -70,7 +74,8 @@ def deadlines_sweep(
     max_batches: int = MAX_BATCHES,
     fire_timers: bool = True,
 ) -> SweepResult:
-    """Open new obligations, send the reminder steps due at `now`, requeue lost sends, fire flow timers.
+    """Write new deliveries' due times, open new obligations, send the reminder steps due at
+    `now`, requeue lost sends, fire flow timers.
 
     The people who must act on a newly opened obligation get its new-task notice in the same
     sweep, before the steps due. Notices and reminders are handed to Celery
@@ -80,6 +85,7 @@ def deadlines_sweep(
     result = SweepResult()
     clock = StepClock(WorkingCalendar())
     policies = Policies()
+    result.due_times_set = delivery_due_times_set(now=now, calendar=clock.calendar, policies=policies)
     opened = obligations_open_new(now=now, clock=clock, policies=policies)
     result.opened, result.notices = opened.count, len(opened.notice_ids)
     for _ in range(max_batches):
@@ -90,15 +96,34 @@ def deadlines_sweep(
     _recover_lost_sends(now=now, result=result)
     if fire_timers:
         result.timers_fired = fire_due_timers()
-    if result.opened or result.reminders or result.closed:
+    if result.due_times_set or result.opened or result.reminders or result.closed:
         logger.info(
-            "deadline sweep: %d opened (%d notices), %d closed, %d reminders",
+            "deadline sweep: %d deliveries given due times, %d opened (%d notices), %d closed, %d reminders",
+            result.due_times_set,
             result.opened,
             result.notices,
             result.closed,
             result.reminders,
         )
     return result
+
+
+def delivery_due_times_set(*, now: datetime, calendar: WorkingCalendar, policies: Policies) -> int:
+    """Write the due times of the deliveries sent since the last sweep; return how many.
+
+    `reminders.deliveries_due_times` computes them (up to `RECONCILE_LIMIT` a sweep; the rest
+    waits a minute); one UPDATE writes `acknowledge_due_at`, `report_due_at` and `due_set_at`
+    only, so it cannot undo an acknowledgement or report written meanwhile. Two sweeps at
+    once compute the same values: no lock is needed. Deliveries sent before this column
+    existed are filled the same way, by the first sweep after the upgrade.
+    """
+    deliveries = deliveries_due_times(policies=policies, calendar=calendar, limit=RECONCILE_LIMIT)
+    for delivery in deliveries:
+        delivery.due_set_at = now
+    Delivery.objects.bulk_update(
+        deliveries, ["acknowledge_due_at", "report_due_at", "due_set_at"], batch_size=RECONCILE_LIMIT
+    )
+    return len(deliveries)
 
 
 @dataclass
@@ -128,7 +153,7 @@ def obligations_open_new(*, now: datetime, clock: StepClock, policies: Policies,
         cursor = SweepCursor.objects.select_for_update(skip_locked=True).filter(pk=CURSOR).first()
         if cursor is None:
             if SweepCursor.objects.filter(pk=CURSOR).exists():
-                return 0  # another sweep holds it
+                return Opened()  # another sweep holds it
             SweepCursor.objects.get_or_create(pk=CURSOR)
             cursor = SweepCursor.objects.select_for_update().get(pk=CURSOR)
         found = find_new_obligations(

@@ -13,6 +13,7 @@ import shutil
 import pytest
 
 from documents.models import Delivery, Plan, Report
+from notifications.services import deadlines_sweep
 from tests.conftest import SEED
 from tests.e2e.people import Person
 from workflow import services as flow
@@ -109,6 +110,13 @@ def test_seed_story_by_each_user_in_the_browser(browser, live_server, e2e_demo, 
     clerk.page.check("input[name=confirm]")
     clerk.submit_task("Phát hành")
     assert clerk.state() == "Đang thực hiện"
+    assert "Đang tính hạn" in clerk.page.inner_text("#board tr[data-unit='mttq-gia-loc'] td.due")
+    # the beat's sweep (each minute) writes every unit's due times; the board shows them
+    assert deadlines_sweep(fire_timers=False).due_times_set == 11
+    clerk.open_plan(plan_id)
+    due = clerk.page.inner_text("#board tr[data-unit='mttq-gia-loc'] td.due")
+    assert re.search(r"Tiếp nhận: \d\d/\d\d/\d{4} \d\d:\d\d", due) and "Báo cáo: " in due, due
+    assert "Báo cáo" not in clerk.page.inner_text("#board tr[data-unit='so-tnmt-hai-duong'] td.due")
 
     # units acknowledge from their own plan page; Thanh Miện refuses it as wrongly addressed
     plan = Plan.objects.get(pk=plan_id)

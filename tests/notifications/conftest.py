@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-import time_machine
 
 from config.settings import deadlines as deadline_settings
 from notifications.calendar import VN_TZ
@@ -22,28 +21,6 @@ def _default_policy(settings) -> None:
     settings.PLANFLOW_DEADLINES = deadline_settings.PLANFLOW_DEADLINES
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PLANFLOW_SITE_URL = "https://planflow.example.vn/"
-
-
-@pytest.fixture
-def at():
-    """`with at(vn(...)):` freezes the clock there (no ticking), for the flow and the sweep alike."""
-
-    def travel(moment: datetime):
-        return time_machine.travel(moment, tick=False)
-
-    return travel
-
-
-@pytest.fixture
-def sweep(at, django_capture_on_commit_callbacks):
-    """Run the sweep at a moment, with the reminders it hands over delivered eagerly after commit."""
-    from notifications import services
-
-    def run(moment: datetime, **kwargs):
-        with at(moment), django_capture_on_commit_callbacks(execute=True):
-            return services.deadlines_sweep(now=moment, fire_timers=False, **kwargs)
-
-    return run
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from documents import selectors
 from documents.models import Delivery, Plan
-from notifications.dashboard import due_time_rules
+from notifications.dashboard import working_days_late
 from workflow import services as flow
 from workflow.flows import PlanFlow
 
@@ -31,12 +31,13 @@ def officer(code: str) -> str:
 
 
 @pytest.fixture
-def story(seed_plan, advance, user_of):
-    """The seed plan sent on Monday 2/3/2026 09:00, due 13/3; units answer at chosen times."""
+def story(seed_plan, advance, user_of, sweep):
+    """The seed plan sent on Monday 2/3/2026 09:00, due 13/3 (its tasks name no lead unit with an
+    end date); the beat's sweep a minute later writes the due times; units answer at chosen times."""
+    Plan.objects.filter(pk=seed_plan.pk).update(schedule_end=dt.date(2026, 3, 13))
     with time_machine.travel(at(2, 9), tick=False):
         plan = advance(seed_plan, through="dispatch")
-    Plan.objects.filter(pk=plan.pk).update(schedule_end=dt.date(2026, 3, 13))
-    plan.refresh_from_db()
+    assert sweep(at(2, 9, 1)).due_times_set == plan.deliveries.count() == 11
 
     def act(code: str, node, when: dt.datetime, **data):
         delivery = plan.deliveries.get(unit__code=code)
@@ -56,7 +57,7 @@ def story(seed_plan, advance, user_of):
 
 def test_rates_overdue_list_and_chart_follow_the_working_day_rules(story, user_of):
     # when: the leader looks on Friday 20/3/2026
-    dashboard = selectors.leader_dashboard(user=user_of("lanhdao"), now=at(20, 12), **due_time_rules())
+    dashboard = selectors.leader_dashboard(user=user_of("lanhdao"), now=at(20, 12), days_late=working_days_late())
 
     # then
     assert dashboard.plans_by_state == [("in_execution", "Đang thực hiện", 1)]
@@ -72,8 +73,8 @@ def test_rates_overdue_list_and_chart_follow_the_working_day_rules(story, user_o
     assert counts["so-tnmt-hai-duong"] == (0, 1, 0, 0)  # never acknowledged; no report asked of it
     assert (rates["mttq-gia-loc"].acknowledge_rate, rates["mttq-thanh-mien"].acknowledge_rate) == (100, None)
     overdue = {(row.delivery.unit.code, row.what, row.days_late) for row in dashboard.overdue}
-    assert ("so-tnmt-hai-duong", "Chưa tiếp nhận", 18) in overdue
-    assert ("mttq-tu-ky", "Chưa báo cáo", 7) in overdue
+    assert ("so-tnmt-hai-duong", "Chưa tiếp nhận", 14) in overdue  # working days 3/3 to 20/3
+    assert ("mttq-tu-ky", "Chưa báo cáo", 5) in overdue  # 16/3 to 20/3
     assert not {code for code, *_ in overdue} & {"mttq-gia-loc", "mttq-tx-kinh-mon", "mttq-thanh-mien"}
     assert len(overdue) == 8  # Sở TN&MT and six districts never acknowledged, Tứ Kỳ never reported
     assert dashboard.months[-1] == dt.date(2026, 3, 1) and len(dashboard.months) == 12
@@ -83,20 +84,31 @@ def test_rates_overdue_list_and_chart_follow_the_working_day_rules(story, user_o
     assert "mttq-thanh-mien" not in series
 
 
-def test_without_a_working_day_calendar_an_acknowledgement_is_due_the_same_calendar_day(story, user_of):
-    # Tứ Kỳ acknowledged at 22:00 of the day it arrived; Kinh Môn the next morning
+def test_days_late_default_to_calendar_days(story, user_of):
     dashboard = selectors.leader_dashboard(user=user_of("lanhdao"), now=at(20, 12))
 
-    rates = {r.unit.code: r for r in dashboard.unit_rates}
-    assert (rates["mttq-tu-ky"].acknowledged_on_time, rates["mttq-tx-kinh-mon"].acknowledged_late) == (1, 1)
+    overdue = {(row.delivery.unit.code, row.days_late) for row in dashboard.overdue}
+    assert {("so-tnmt-hai-duong", 18), ("mttq-tu-ky", 7)} <= overdue
+
+
+def test_deliveries_without_due_times_yet_count_nowhere(story, user_of):
+    Delivery.objects.filter(plan=story).update(acknowledge_due_at=None, report_due_at=None, due_set_at=None)
+
+    dashboard = selectors.leader_dashboard(user=user_of("lanhdao"), now=at(20, 12))
+
+    assert dashboard.overdue == []
+    assert all(
+        (r.acknowledged_on_time, r.acknowledged_late, r.reported_on_time, r.reported_late) == (0, 0, 0, 0)
+        for r in dashboard.unit_rates
+    )
 
 
 def test_dashboard_page_in_a_fixed_number_of_queries(story, client_of, django_assert_num_queries):
     leader = client_of("lanhdao")
 
-    # session, user, "is a leader", the selector's four, the calendar's days off, the admin's
-    # deadline policy; the header's two
-    with time_machine.travel(at(20, 12), tick=False), django_assert_num_queries(11):
+    # session, user, "is a leader", the selector's four, the calendar's days off (working days
+    # late); the header's two
+    with time_machine.travel(at(20, 12), tick=False), django_assert_num_queries(10):
         response = leader.get(reverse("dashboard"))
 
     assert response.status_code == 200
@@ -121,12 +133,13 @@ def test_only_leaders_see_the_dashboard_link_and_page(client_of):
     assert district_leader.get(reverse("dashboard")).status_code == 200
 
 
-def test_delivery_states_outside_the_rates(story, user_of):
-    # a withdrawn plan's unacknowledged deliveries are no longer late
-    Delivery.objects.filter(plan=story, state=Delivery.State.SENT).update(state=Delivery.State.WITHDRAWN)
-    Plan.objects.filter(pk=story.pk).update(state=Plan.State.WITHDRAWN)
+def test_a_withdrawn_plan_is_late_nowhere(story, user_of):
+    with time_machine.travel(at(18, 10), tick=False):
+        flow.plan_withdraw(plan=story, actor=user_of("lanhdao"), reason="Kế hoạch thay thế.")
 
-    dashboard = selectors.leader_dashboard(user=user_of("lanhdao"), now=at(20, 12), **due_time_rules())
+    dashboard = selectors.leader_dashboard(user=user_of("lanhdao"), now=at(20, 12))
 
     assert dashboard.overdue == []
     assert {r.unit.code: r.acknowledged_late for r in dashboard.unit_rates}["so-tnmt-hai-duong"] == 0
+    assert not selectors.plan_search(user=user_of("lanhdao"), overdue=True, now=at(20, 12)).exists()
+    assert selectors.plan_board_summary(plan=story, now=at(20, 12)).overdue == 0

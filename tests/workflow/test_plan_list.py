@@ -78,9 +78,11 @@ def test_search_and_filters_keep_visibility(client_of, seed_plan, advance):
     assert str(district_committee("gia-loc").pk) not in offered
 
 
-def test_filters_by_state_units_year_and_overdue(client_of, seed_plan, other_plan, advance):
-    # given: the seed plan in execution (its schedule ended 20/12/2019), the other still a draft
+def test_filters_by_state_units_year_and_overdue(client_of, seed_plan, other_plan, advance, sweep):
+    # given: the seed plan in execution (its schedule ended 20/12/2019: reports already late once
+    # the sweep has written the due times), the other still a draft
     advance(seed_plan, through="dispatch")
+    sweep(timezone.now())
     leader, drafter = client_of("lanhdao"), client_of("chuyenvien")
     url = reverse("plans:list")
     thanh_ha, gia_loc = district_committee("thanh-ha"), district_committee("gia-loc")
@@ -105,20 +107,30 @@ def test_filters_by_state_units_year_and_overdue(client_of, seed_plan, other_pla
     assert "Bộ lọc không hợp lệ" in response.content.decode()
 
 
-def test_overdue_ends_when_every_delivery_is_closed(user_of, seed_plan, advance):
-    # given: the seed plan dispatched; today is after its schedule's end
+def test_overdue_follows_the_deliveries_due_times(user_of, seed_plan, advance, sweep):
+    # given: the seed plan running until tomorrow, dispatched now
+    now = timezone.now()
+    end = timezone.localdate() + dt.timedelta(days=1)
+    Plan.objects.filter(pk=seed_plan.pk).update(schedule_end=end)
     plan = advance(seed_plan, through="dispatch")
     leader = user_of("lanhdao")
-    assert [p.pk for p in selectors.plan_search(user=leader, overdue=True)] == [plan.pk]
 
-    # when: the schedule runs until tomorrow / every delivery is closed
-    Plan.objects.filter(pk=plan.pk).update(schedule_end=timezone.localdate() + dt.timedelta(days=1))
-    assert list(selectors.plan_search(user=leader, overdue=True)) == []
-    Plan.objects.filter(pk=plan.pk).update(schedule_end=dt.date(2019, 12, 20))
+    def overdue(at: dt.datetime) -> list[int]:
+        return [p.pk for p in selectors.plan_search(user=leader, overdue=True, now=at)]
+
+    # then: nothing is late before the sweep has written the due times, nor within them
+    assert overdue(now + dt.timedelta(days=30)) == []
+    sweep(now)
+    assert overdue(now) == []
+    # every unit acknowledges: what is left is the report, due at the end of `end` (or the next working day)
+    plan.deliveries.update(state=Delivery.State.ACKNOWLEDGED)
+    report_due = plan.deliveries.filter(requires_report=True).values_list("report_due_at", flat=True).first()
+    assert timezone.localtime(report_due).date() >= end
+    assert overdue(report_due) == []
+    assert overdue(report_due + dt.timedelta(seconds=1)) == [plan.pk]
+    # every report accepted: late no more
     plan.deliveries.update(state=Delivery.State.ACCEPTED)
-
-    # then
-    assert list(selectors.plan_search(user=leader, overdue=True)) == []
+    assert overdue(report_due + dt.timedelta(days=1)) == []
 
 
 def test_plan_list_pages_by_fifty_in_a_fixed_number_of_queries(

@@ -17,17 +17,24 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def plan_to_120(demo, user_of, advance):
-    """A plan dispatched to 120 commune units; 5 of them refused, its schedule ended two days ago."""
+def plan_to_120(demo, user_of, advance, sweep):
+    """A plan dispatched to 120 commune units, its due times written by the sweep; 5 units refused."""
     plan = _registered_plan_to(_communes(120, "p"), advance, user_of("chuyenvien"))
     _dispatch(plan, user_of("vanthu"))
+    assert sweep(timezone.now()).due_times_set == 120
     return _moved(plan)
+
+
+@pytest.fixture
+def ten_days_later(at):
+    """The clock ten days after dispatch: every acknowledgement still missing is late."""
+    with at(timezone.now() + dt.timedelta(days=10)):
+        yield
 
 
 def _moved(plan: Plan) -> Plan:
     refused = list(plan.deliveries.order_by("unit__name")[:5].values_list("pk", flat=True))
     Delivery.objects.filter(pk__in=refused).update(state=Delivery.State.REFUSED)
-    Plan.objects.filter(pk=plan.pk).update(schedule_end=timezone.localdate() - dt.timedelta(days=2))
     plan.refresh_from_db()
     return plan
 
@@ -36,7 +43,7 @@ def rows(html: str) -> list[str]:
     return re.findall(r'<tr data-unit="([^"]+)"', html)
 
 
-def test_board_shows_fifty_units_a_page_under_counts_for_the_whole_plan(plan_to_120, client_of):
+def test_board_shows_fifty_units_a_page_under_counts_for_the_whole_plan(plan_to_120, client_of, ten_days_later):
     # given
     leader = client_of("lanhdao")
     url = reverse("plans:detail", args=[plan_to_120.pk])
@@ -54,11 +61,11 @@ def test_board_shows_fifty_units_a_page_under_counts_for_the_whole_plan(plan_to_
     assert "Trang 1/3 (120 đơn vị)" in first
 
 
-def test_board_filters_by_state_and_overdue(plan_to_120, client_of):
+def test_board_filters_by_state_and_overdue(plan_to_120, client_of, ten_days_later):
     leader = client_of("lanhdao")
     url = reverse("plans:detail", args=[plan_to_120.pk])
 
-    # when / then: the refused units only; the overdue ones (still open after the schedule's end)
+    # when / then: the refused units only; the overdue ones (not acknowledged by their due time)
     assert len(rows(leader.get(url, {"state": "refused"}).content.decode())) == 5
     overdue = leader.get(url, {"overdue": "1"}).content.decode()
     assert len(rows(overdue)) == 50 and "Trang 1/3 (115 đơn vị)" in overdue
