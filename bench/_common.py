@@ -62,7 +62,7 @@ os.environ.setdefault("PLANFLOW_VAR_DIR", str(ROOT / "var" / "bench"))
 if not os.environ.get("CELERY_BROKER_URL") and not os.environ.get("REDIS_URL"):
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
-DATASET = "national-v1"
+DATASET = "national-v2"  # v2: deliveries carry their due times (documents 0008)
 N_PROVINCES = 63
 DISTRICTS_PER_PROVINCE = 11
 N_DISTRICTS = N_PROVINCES * DISTRICTS_PER_PROVINCE  # 693
@@ -158,8 +158,7 @@ def ensure_dataset(*, rebuild: bool = False) -> dict:
     info = dataset_info()
     if info is not None and not rebuild:
         return info
-    if info is not None:
-        drop_dataset()
+    drop_dataset()  # also what an older version of the data set, or an interrupted build, left
     started = time.perf_counter()
     print(
         f"bench: building the data set ({N_COMMUNES:,} communes, {N_PEOPLE:,} people, {N_PLANS:,} plans,"
@@ -463,13 +462,15 @@ def _build() -> dict:
                 cte  # noqa: S608 (constants of this file)
                 + """
                 INSERT INTO documents_delivery (id, requires_report, state, sent_at, acknowledged_at, closed_at,
-                    state_changed_at, acknowledged_by_id, plan_id, recipient_id, unit_id)
+                    state_changed_at, acknowledged_by_id, plan_id, recipient_id, unit_id,
+                    acknowledge_due_at, report_due_at, due_set_at)
                 SELECT %(del0)s + s.n, true, CASE WHEN s.i >= %(open_from)s THEN 'sent' ELSE 'accepted' END,
                     t, CASE WHEN s.i >= %(open_from)s THEN NULL ELSE t + interval '2 hours' END,
                     CASE WHEN s.i >= %(open_from)s THEN NULL ELSE t + interval '5 days' END,
                     CASE WHEN s.i >= %(open_from)s THEN t ELSE t + interval '5 days' END,
                     CASE WHEN s.i >= %(open_from)s THEN NULL ELSE o.user_id END,
-                    %(plan0)s + s.i, %(rec0)s + s.n, s.unit_id
+                    %(plan0)s + s.i, %(rec0)s + s.n, s.unit_id,
+                    t + interval '8 hours', t + interval '30 days', t + interval '1 minute'
                 FROM s JOIN bench_officer o ON o.unit_id = s.unit_id
                 CROSS JOIN LATERAL
                     (SELECT now() - (%(n_plans)s - s.i) * interval '25 minutes' + interval '1 hour' AS t) x
@@ -576,13 +577,26 @@ def board_plan():
     from documents.models import Plan
 
     plan = Plan.objects.filter(issuer__code=ISSUER_CODE, title=BOARD_TITLE).first()
-    if plan is not None:
-        return plan
-    print("bench: building the board plan (3,300 recipients)…", flush=True)
-    started = time.perf_counter()
-    plan = _build_board_plan()
-    print(f"bench: board plan built in {time.perf_counter() - started:.0f} s", flush=True)
+    if plan is None:
+        print("bench: building the board plan (3,300 recipients)…", flush=True)
+        started = time.perf_counter()
+        plan = _build_board_plan()
+        print(f"bench: board plan built in {time.perf_counter() - started:.0f} s", flush=True)
+    _write_due_times()
     return plan
+
+
+def _write_due_times() -> None:
+    """Give every delivery its due times as the beat's sweep does a minute after dispatch."""
+    from django.utils import timezone
+
+    from notifications.calendar import WorkingCalendar
+    from notifications.reminders import Policies
+    from notifications.services.sweep import delivery_due_times_set
+
+    calendar, policies = WorkingCalendar(), Policies()
+    while delivery_due_times_set(now=timezone.now(), calendar=calendar, policies=policies):
+        pass
 
 
 BOARD_TITLE = "Kế hoạch tổng kết công tác Mặt trận toàn quốc (bench: bảng theo dõi 3.300 đơn vị)"
@@ -655,6 +669,7 @@ def _build_board_plan():
         )
         leader = user(ISSUER_LEADER)
         base = timezone.now() - dt.timedelta(days=3)
+        plan.deliveries.update(sent_at=base - dt.timedelta(hours=1))  # sent three days ago, as the steps below
         head = AuditHead.objects.select_for_update().get(pk=1)
         events: list[PlanEvent] = []
         reports: list[Report] = []
