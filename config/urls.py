@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
@@ -66,6 +67,8 @@ admin.site.site_title = "planflow"
 admin.site.site_header = _("Quản trị planflow")
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on every page that names none (the admin site's): viewflow's icon.
+    path("favicon.ico", RedirectView.as_view(url=static("viewflow/img/favicon.png"), permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", PlanflowAuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -56,6 +56,10 @@ PROVINCIAL_COMMITTEE = "mttq-tinh-hai-duong"
 DEPARTMENT_TNMT = "so-tnmt-hai-duong"
 
 
+DEMO_ADMIN = "admin"
+"""The demo's administrator: the admin site only (site-wide deadlines, days off, the directory), no unit role."""
+
+
 def _district_code(slug: str) -> str:
     return f"mttq-{slug}"
 
@@ -67,6 +71,11 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("lanhdao", DEMO_PASSWORD, "Lãnh đạo (duyệt, thu hồi) – Ban Thường trực UB MTTQ tỉnh"),
         DemoLogin("vanthu", DEMO_PASSWORD, "Văn thư (vào sổ, phát hành) – Ban Thường trực UB MTTQ tỉnh"),
         DemoLogin("sotnmt", DEMO_PASSWORD, "Cán bộ tiếp nhận – Sở Tài nguyên và Môi trường"),
+        DemoLogin(
+            DEMO_ADMIN,
+            DEMO_PASSWORD,
+            "Quản trị hệ thống – trang /admin/: thời hạn mặc định, lịch ngày nghỉ, danh bạ (không thuộc đơn vị nào)",
+        ),
     ]
     for slug, _kind, name in DISTRICTS:
         logins.append(DemoLogin(f"cb-{slug}", DEMO_PASSWORD, f"Cán bộ tiếp nhận – MTTQ {name}"))
@@ -127,7 +136,21 @@ def load_demo() -> dict[str, int]:
             )
             _person(created, f"cb-{slug}", f"Cán bộ MTTQ {name}", unit, Membership.Role.OFFICER, "Cán bộ")
             _person(created, f"ld-{slug}", f"Lãnh đạo MTTQ {name}", unit, Membership.Role.LEADER, "Chủ tịch")
+        _administrator(created)
     return created
+
+
+def _administrator(created: dict[str, int]) -> None:
+    """The demo administrator (`DEMO_ADMIN`): staff and superuser of the demo's admin site, no unit role."""
+    user, was_created = get_user_model().objects.get_or_create(
+        username=DEMO_ADMIN,
+        defaults={"first_name": "Quản trị hệ thống", "email": f"{DEMO_ADMIN}@planflow.local"},
+    )
+    if was_created:
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["password", "is_staff", "is_superuser"])
+        created["users"] += 1
 
 
 def _unit(created: dict[str, int], *, code: str, **fields) -> Unit:

@@ -348,3 +348,9 @@ def test_the_password_reset_pages_are_the_sign_in_pages_lock_screen_not_the_admi
         html = page.content.decode()
         assert "vf-page-lockscreen" in html, name
         assert "admin" not in page.templates[0].origin.name, (name, page.templates[0].origin.name)
+
+
+def test_the_browsers_favicon_request_finds_the_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301 and response["Location"].endswith("viewflow/img/favicon.png")

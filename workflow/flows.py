@@ -185,9 +185,11 @@ class PlanFlow(flow.Flow):
     withdrawn = flow.End().Annotation(title=_("Đã thu hồi"))
 
     def has_view_permission(self, user, obj=None) -> bool:
-        """Members of any unit may open the flow's pages; a process only when its plan is visible."""
-        from documents import selectors
-
+        """Members of any unit may open the flow's pages. A process (viewflow's page of every
+        task of the plan: each unit's steps, the approval rounds) only the issuing unit's
+        members who may see the plan, and managers: a recipient unit sees its own part on the
+        plan page (`ScopedProcessDetailView` sends it there) and its own tasks
+        (`nodes.UnitView.can_view`). Two statements for a process."""
         if not user.is_authenticated:
             return False
         if self.has_manage_permission(user):
@@ -195,6 +197,15 @@ class PlanFlow(flow.Flow):
         if obj is None:
             return Membership.objects.filter(user_id=user.pk).exists()
         plan_id = getattr(obj, "plan_id", None)
+        if plan_id is None or not self.plan_is_visible(user, obj):
+            return False
+        return Membership.objects.filter(user_id=user.pk, unit__plans__pk=plan_id).exists()
+
+    def plan_is_visible(self, user, process) -> bool:
+        """Whether `user` may see the plan of `process` at all (`documents.selectors.plan_list_for_user`)."""
+        from documents import selectors
+
+        plan_id = getattr(process, "plan_id", None)
         return plan_id is not None and selectors.plan_list_for_user(user=user).filter(pk=plan_id).exists()
 
     def start_process(self, activation, plan: Plan) -> PlanProcess:

@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
 from django.utils.timezone import now
+from django.utils.translation import gettext as _
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -27,7 +29,7 @@ from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from documents import permissions
-from documents.models import Plan, Unit
+from documents.models import Membership, Plan, Unit
 
 
 def branch_data(activation: Activation) -> dict:
@@ -46,6 +48,16 @@ class UnitView(flow.View):
         super().__init__(view, **kwargs)
         self._unit_of = unit_of
         self.Permission(permission)
+
+    @property
+    def assign_view_class(self):
+        """viewflow's "take this task" page with a message that names the task (workflow.views).
+
+        Imported here, not at the top: workflow.views imports the flow, which imports this module.
+        """
+        from workflow.views import PlanAssignTaskView
+
+        return PlanAssignTaskView
 
     def unit_id_for(self, task) -> int | None:
         unit = self._unit_of(task)
@@ -84,6 +96,25 @@ class UnitView(flow.View):
         return authority is None or permissions.deputy_barred_from_own_draft(
             user=user, perm=task.owner_permission, on_behalf_of=authority.on_behalf_of, drafter_id=drafter_id
         )
+
+    def can_view(self, user, task) -> bool:
+        """Who may open the task's detail page: the issuing unit's members and managers
+        (`PlanFlow.has_view_permission`), whoever holds the task, and the members of the unit
+        it is for (a recipient unit sees its own acknowledgement and reports, not another's).
+
+        Raises Http404 when `user` may not see the plan at all: a guessed task id of another
+        unit's plan reveals nothing, not even that it exists.
+        """
+        flow = self.flow_class.instance
+        process = task.process.coerced
+        if flow.has_view_permission(user, process):
+            return True
+        if not user.is_authenticated or not flow.plan_is_visible(user, process):
+            raise Http404(_("Không tìm thấy việc này."))
+        if task.owner_id == user.pk:
+            return True
+        unit_id = self.unit_id_for(task)
+        return unit_id is not None and Membership.objects.filter(user_id=user.pk, unit_id=unit_id).exists()
 
     def can_take_over(self, user, task) -> bool:
         """True when another person holds `task` and `user` may take it from them.

@@ -39,3 +39,14 @@ def test_loading_the_demo_twice_changes_nothing():
 
     assert created == {"units": 0, "users": 0, "roles": 0}
     assert _snapshot() == before
+
+
+def test_the_demo_administrator_reaches_the_admin_site_and_holds_no_unit_role(client):
+    load_demo()
+    admin = get_user_model().objects.get(username="admin")
+
+    assert admin.is_staff and admin.is_superuser and not Membership.objects.filter(user=admin).exists()
+    assert admin.check_password("planflow-demo")
+    client.force_login(admin)
+    assert client.get("/admin/notifications/calendarday/").status_code == 200
+    assert client.get("/admin/notifications/deadlinedefaults/", follow=True).status_code == 200

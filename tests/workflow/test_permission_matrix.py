@@ -458,3 +458,36 @@ def test_a_guessed_or_stale_calendar_token_answers_404(people):
     assert anonymous.get(reverse("notifications:calendar_feed", args=[guessed])).status_code == 404
     notification_services.ical_token_revoke(user=officer)
     assert anonymous.get(reverse("notifications:calendar_feed", args=[new])).status_code == 404
+
+
+# --- viewflow's own pages of a plan's process ----------------------------------------------------
+
+
+def test_viewflow_process_and_task_pages_show_a_recipient_only_its_own_part(people, seed_plan):
+    # given: the seed plan acknowledged by Gia Lộc (with its report open), sent to Tứ Kỳ too
+    plan = bring_to(seed_plan, "reported")
+    process_url = reverse("plan:process_detail", args=[plan.process.pk])
+    tasks = Task.objects.filter(process__planprocess__plan=plan, flow_task_type="HUMAN")
+
+    def task_url(task: Task) -> str:
+        return reverse(f"plan:{task.flow_task.name}:detail", args=[task.process_id, task.pk])
+
+    gia_loc = district_committee("gia-loc").pk
+    own = tasks.filter(flow_task=PlanFlow.acknowledge, data__delivery_id=plan.deliveries.get(unit_id=gia_loc).pk).get()
+    others = tasks.filter(flow_task=PlanFlow.acknowledge).exclude(pk=own.pk).first()
+    approval = tasks.filter(flow_task=PlanFlow.approve).first()
+
+    # when / then: the issuing unit's people see the whole process
+    assert client_for("vanthu").get(process_url).status_code == 200
+    # a recipient officer is sent to the plan page, sees its own task, not another unit's nor the approval
+    officer = client_for("cb-gia-loc")
+    response = officer.get(process_url)
+    assert response.status_code == 302 and response["Location"] == reverse("plans:detail", args=[plan.pk])
+    assert officer.get(task_url(own)).status_code == 200
+    assert officer.get(task_url(others)).status_code == 403
+    assert officer.get(task_url(approval)).status_code == 403
+    # a unit the plan was never sent to learns nothing, not even that the plan or task exists
+    outsider = client_for("cb-tp-hai-duong")
+    assert outsider.get(process_url).status_code == 404
+    assert outsider.get(task_url(own)).status_code == 404
+    assert outsider.get(reverse("plan:process_detail", args=[999_999])).status_code == 404

@@ -301,10 +301,12 @@ def test_recipient_units_find_the_plan_in_their_queue_and_others_do_not(client_o
     neighbour_queue = client_of("cb-nam-sach").get(reverse("plan:queue")).content.decode()
     assert task_link not in neighbour_queue
 
-    # viewflow's process pages follow the plan's visibility; its flow-wide lists are for managers only
+    # viewflow's process page is the issuer's; a recipient is sent to the plan page; its flow-wide
+    # lists are for managers only
     process_url = reverse("plan:process_detail", args=[plan.process.pk])
-    assert client_of("cb-gia-loc").get(process_url).status_code == 200
-    assert client_of("cb-tp-hai-duong").get(process_url).status_code in (403, 404)
+    assert client_of("lanhdao").get(process_url).status_code == 200
+    assert client_of("cb-gia-loc").get(process_url)["Location"] == reverse("plans:detail", args=[plan.pk])
+    assert client_of("cb-tp-hai-duong").get(process_url).status_code == 404
     for name in ("plan:process_list", "plan:task_list", "plan:index"):
         response = client_of("cb-gia-loc").get(reverse(name), follow=True)
         assert response.redirect_chain[-1][0] == reverse("plans:list")
