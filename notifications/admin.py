@@ -27,6 +27,7 @@ from notifications.models import (
     Reminder,
     Urge,
 )
+from notifications.services.deadlines import calendar_changed
 
 _WEEKDAYS = (_("Thứ Hai"), _("Thứ Ba"), _("Thứ Tư"), _("Thứ Năm"), _("Thứ Sáu"), _("Thứ Bảy"), _("Chủ nhật"))
 
@@ -38,6 +39,21 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ("note", "basis")
     ordering = ("-date",)
+
+    def save_model(self, request, obj: CalendarDay, form, change: bool) -> None:
+        """Save the day; due times from it (or from the day it replaced) on are written again."""
+        before = CalendarDay.objects.filter(pk=obj.pk).values_list("date", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        calendar_changed(on=[d for d in (obj.date, before) if d])
+
+    def delete_model(self, request, obj: CalendarDay) -> None:
+        super().delete_model(request, obj)
+        calendar_changed(on=[obj.date])
+
+    def delete_queryset(self, request, queryset) -> None:
+        dates = list(queryset.values_list("date", flat=True))
+        super().delete_queryset(request, queryset)
+        calendar_changed(on=dates)
 
     @admin.display(description=_("thứ"))
     def weekday(self, obj: CalendarDay) -> str:
@@ -152,8 +168,16 @@ class DeadlineDefaultsAdmin(admin.ModelAdmin):
 # --- reminders, e-mails, notifications ----------------------------------------------------
 
 
+class WrittenByPlanflowAdmin(admin.ModelAdmin):
+    """Rows the sweep, the flow and the senders write (obligations, reminders, e-mails, notifications,
+    urgings): the admin looks at them and may correct one, never adds one by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
 @admin.register(Obligation)
-class ObligationAdmin(admin.ModelAdmin):
+class ObligationAdmin(WrittenByPlanflowAdmin):
     list_display = ("id", "kind", "plan", "unit", "opened_at", "due_at", "next_reminder_at", "last_step", "closed_at")
     list_filter = ("kind", "close_reason")
     search_fields = ("plan__number_symbol", "plan__title", "unit__name")
@@ -163,7 +187,7 @@ class ObligationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(WrittenByPlanflowAdmin):
     """Each reminder with its e-mail's state and last error: a failed send shows here, nothing is silent."""
 
     list_display = (
@@ -192,7 +216,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(WrittenByPlanflowAdmin):
     list_display = (
         "id",
         "to",
@@ -212,7 +236,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(WrittenByPlanflowAdmin):
     list_display = ("id", "recipient", "title", "level", "created_at", "read_at")
     list_filter = ("level",)
     search_fields = ("recipient__username", "title")
@@ -220,7 +244,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Urge)
-class UrgeAdmin(admin.ModelAdmin):
+class UrgeAdmin(WrittenByPlanflowAdmin):
     list_display = ("id", "plan", "unit", "level", "actor", "created_at")
     list_filter = ("level",)
     raw_id_fields = ("plan", "delivery", "unit", "actor")

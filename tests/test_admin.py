@@ -41,3 +41,10 @@ def test_admin_cannot_change_a_plan_or_its_audit_trail(admin_client, seed_plan):
 
     assert Plan.objects.get(pk=seed_plan.pk).state == Plan.State.DRAFT
     assert PlanEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_rows_planflow_writes_cannot_be_added_by_hand(admin_client):
+    for model in ("obligation", "reminder", "outboundemail", "notification", "urge"):
+        assert admin_client.get(reverse(f"admin:notifications_{model}_add")).status_code == 403, model
+        assert admin_client.get(reverse(f"admin:notifications_{model}_changelist")).status_code == 200, model
+    assert admin_client.get(reverse("admin:notifications_calendarday_add")).status_code == 200
