@@ -57,11 +57,27 @@ def user_is_issuer_member(*, user: AbstractBaseUser, plan: Plan) -> bool:
 
 @dataclass
 class BoardRow:
-    """One recipient unit on a plan's status board, with every step's time and person."""
+    """One recipient unit on a plan's status board, with every step's time and person.
+
+    `delivery` comes from `_board_rows`: it carries `owes` (`owed_by_unit_q`, computed in SQL)
+    and its recipient line.
+    """
 
     delivery: Delivery
     steps: list[PlanEvent]
     reports: list[Report]
+
+    @property
+    def removed_at(self) -> datetime | None:
+        """When the clerk took the unit off the plan's recipients (a refusal corrected), else None."""
+        return self.delivery.recipient.removed_at
+
+    @property
+    def shows_due(self) -> bool:
+        """Whether the board shows the unit's due times: only while it still owes something
+        (`owed_by_unit_q`) and is still a recipient. A unit that refused, acknowledged for
+        information, or whose report is under review or accepted has no due time left."""
+        return bool(self.delivery.owes) and self.removed_at is None
 
 
 # Choice labels by value, built once (lazy: the request's language applies when drawn). Django's
@@ -82,9 +98,12 @@ def _board_rows(deliveries: QuerySet[Delivery], *, now: datetime | None = None) 
     """Board rows of `deliveries` (ordered by the caller), in three queries whatever their number.
 
     Each delivery carries `state_label`, `acknowledge_late` and `report_late` (`with_lateness`
-    at `now`, default now), each step `action_label`, each report `decision_label`.
+    at `now`, default now), `owes` (`owed_by_unit_q`), each step `action_label`, each report
+    `decision_label`.
     """
-    rows = with_lateness(deliveries, now=now or timezone.now())
+    rows = with_lateness(deliveries, now=now or timezone.now()).annotate(
+        owes=ExpressionWrapper(owed_by_unit_q(), output_field=BooleanField())
+    )
     rows = rows.select_related("unit", "acknowledged_by", "recipient").prefetch_related(
         Prefetch("events", queryset=PlanEvent.objects.select_related("actor").order_by("created_at", "id")),
         Prefetch("reports", queryset=Report.objects.select_related("submitted_by", "reviewed_by")),
@@ -158,29 +177,45 @@ def plan_board_rows_for_units(*, plan: Plan, deliveries: list[Delivery]) -> list
 
 @dataclass
 class BoardSummary:
-    """Counts over every delivery of a plan: per state (in the order of `Delivery.State`) and overdue."""
+    """Counts over a plan's deliveries: per state (in the order of `Delivery.State`) and overdue,
+    over the units the plan is addressed to now; `removed` counts the refused units the clerk
+    took off the recipients since, which `total` leaves out."""
 
     states: list[tuple[str, str, int]]
     overdue: int
     total: int
+    removed: int = 0
 
 
 def plan_board_summary(*, plan: Plan, now: datetime | None = None) -> BoardSummary:
     """Per-state and overdue counts of the plan's deliveries, in one aggregate query.
 
     Overdue: `overdue_delivery_q` at `now` (default now), the rule of every page that says late.
+    A delivery whose recipient line was removed (`Recipient.removed_at`: a wrongly addressed
+    unit that refused, corrected by the clerk) is counted apart, as `removed`: the per-state
+    counts and the total are those of the units the plan is addressed to now.
     """
     late = overdue_delivery_q(now=now or timezone.now())
-    rows = plan.deliveries.order_by().values_list("state").annotate(n=Count("id"), late=Count("id", filter=late))
+    removed = Q(recipient__removed_at__isnull=False)
+    rows = (
+        plan.deliveries.order_by()
+        .values_list("state")
+        .annotate(
+            n=Count("id", filter=~removed), late=Count("id", filter=late & ~removed), gone=Count("id", filter=removed)
+        )
+    )
     per_state: dict[str, int] = {}
-    overdue = 0
-    for state, n, late_n in rows:
-        per_state[state] = n
+    overdue = gone_total = 0
+    for state, n, late_n, gone in rows:
+        if n:
+            per_state[state] = n
         overdue += late_n
+        gone_total += gone
     return BoardSummary(
         states=[(state, str(label), per_state[state]) for state, label in Delivery.State.choices if state in per_state],
         overdue=overdue,
         total=sum(per_state.values()),
+        removed=gone_total,
     )
 
 
@@ -380,6 +415,20 @@ def with_lateness(deliveries: QuerySet[Delivery], *, now: datetime) -> QuerySet[
         acknowledge_late=ExpressionWrapper(acknowledgement_overdue_q(now=now), output_field=BooleanField()),
         report_late=ExpressionWrapper(report_overdue_q(now=now), output_field=BooleanField()),
     )
+
+
+def owed_due_at(delivery: Delivery) -> datetime | None:
+    """The due time that matters now for a delivery from `with_lateness`: the earliest it is late
+    for, else the next one it owes (its acknowledgement while not acknowledged, else its report);
+    None when it owes nothing or its due times are not written yet."""
+    late = overdue_since(delivery)
+    if late is not None:
+        return late
+    if delivery.state == Delivery.State.SENT:
+        return delivery.acknowledge_due_at
+    if delivery.requires_report and delivery.state in REPORT_AWAITED_STATES:
+        return delivery.report_due_at
+    return None
 
 
 def overdue_since(delivery: Delivery) -> datetime | None:
@@ -649,7 +698,7 @@ def leader_dashboard(
     plans_by_state = [(state, str(label), counts[state]) for state, label in Plan.State.choices if state in counts]
 
     first_report = Report.objects.filter(delivery_id=OuterRef("pk")).order_by("submitted_at").values("submitted_at")
-    deliveries = Delivery.objects.filter(plan__issuer_id__in=unit_ids).select_related("plan", "unit")
+    deliveries = Delivery.objects.filter(plan__issuer_id__in=unit_ids).select_related("plan__issuer", "unit")
     first_month = today.year * 12 + today.month - months  # months counted from year 0, January = 0
     month_list = _month_starts(date(first_month // 12, first_month % 12 + 1, 1), today)
     since = datetime.combine(month_list[0], time(0), tzinfo=timezone.get_current_timezone())

@@ -1,4 +1,5 @@
-"""The words of reminders and new-task notices: in-app titles, e-mail subjects and bodies, in Vietnamese.
+"""The words of reminders, new-task notices and event notices: in-app titles, e-mail subjects and bodies,
+in Vietnamese.
 
 Subjects name the plan's number (or its title while it has none) and the deadline
 (issue 4, "Channels"). Bodies come from the templates under
@@ -21,7 +22,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from documents.models import Plan
+from documents.models import Delivery, Plan, PlanEvent
+from documents.selectors import owed_due_at, with_lateness
 from notifications.calendar import END_OF_DAY, to_local
 from notifications.models import DeadlineKind, Notification, Obligation, Reminder, Urge
 from notifications.reminders import OPENED
@@ -117,9 +119,11 @@ def _plan_url(plan_id: int) -> str:
 
 @in_site_language
 def reminder_message(reminder: Reminder) -> Message:
-    """The message of a reminder of an obligation step, or of an urging."""
+    """The message of a reminder of an obligation step, of an urging, or of an event (a hand-back)."""
     if reminder.urge_id:
         return _urge_message(reminder, reminder.urge)
+    if reminder.event_id:
+        return _event_message(reminder, reminder.event)
     return _step_message(reminder, reminder.obligation)
 
 
@@ -241,7 +245,7 @@ def _urge_message(reminder: Reminder, urge: Urge) -> Message:
     return Message(
         level=Notification.Level.WARN if urge.level == Urge.Level.WARN else Notification.Level.REMIND,
         title=title[:300],
-        body=urge.message,
+        body=f"{urge.message}\n— {context['actor']}",
         url=url,
         subject=_one_line(subject),
         text=render_to_string("notifications/email/urge.txt", context),
@@ -249,15 +253,89 @@ def _urge_message(reminder: Reminder, urge: Urge) -> Message:
     )
 
 
-def _urged_due(urge: Urge) -> datetime | None:
-    from workflow.services import OPEN_TASK_STATES
+Action = PlanEvent.Action
 
-    return (
-        Obligation.objects.filter(delivery_id=urge.delivery_id, task__status__in=OPEN_TASK_STATES)
-        .order_by("due_at")
-        .values_list("due_at", flat=True)
-        .first()
+EVENT_TITLES = {
+    Action.RETURN: gettext_lazy("Kế hoạch bị trả lại để sửa: %(plan)s"),
+    Action.REJECT: gettext_lazy("Kế hoạch không được duyệt: %(plan)s"),
+    Action.REFUSE: gettext_lazy("%(unit)s từ chối nhận %(plan)s"),
+    Action.RETURN_REPORT: gettext_lazy("Báo cáo của %(unit)s bị trả lại: %(plan)s"),
+    Action.WITHDRAW: gettext_lazy("Kế hoạch đã bị thu hồi: %(plan)s"),
+}
+"""The in-app title (and, after "[planflow] ", the e-mail subject) of an event notice."""
+EVENT_SUMMARIES = {
+    Action.RETURN: gettext_lazy("%(actor)s đã trả lại kế hoạch để bạn sửa rồi trình lại."),
+    Action.REJECT: gettext_lazy("%(actor)s đã quyết định không duyệt kế hoạch; kế hoạch dừng tại đây."),
+    Action.REFUSE: gettext_lazy(
+        "%(unit)s từ chối nhận kế hoạch vì gửi nhầm nơi nhận. Văn thư đơn vị ban hành cần điều chỉnh nơi nhận."
+    ),
+    Action.RETURN_REPORT: gettext_lazy(
+        "%(actor)s đã trả lại báo cáo của %(unit)s; đơn vị cần bổ sung rồi gửi lại báo cáo."
+    ),
+    Action.WITHDRAW: gettext_lazy("%(actor)s đã thu hồi kế hoạch; các đơn vị không thực hiện tiếp kế hoạch này."),
+}
+"""What happened and what it asks of the reader, in one or two sentences."""
+EVENT_COMMENT_LABELS = {
+    Action.RETURN: gettext_lazy("Ý kiến:"),
+    Action.REJECT: gettext_lazy("Lý do:"),
+    Action.REFUSE: gettext_lazy("Lý do:"),
+    Action.RETURN_REPORT: gettext_lazy("Ý kiến:"),
+    Action.WITHDRAW: gettext_lazy("Lý do:"),
+}
+EVENT_LEVELS = {
+    Action.RETURN: Notification.Level.REMIND,
+    Action.REJECT: Notification.Level.WARN,
+    Action.REFUSE: Notification.Level.REMIND,
+    Action.RETURN_REPORT: Notification.Level.REMIND,
+    Action.WITHDRAW: Notification.Level.WARN,
+}
+
+
+def _event_message(reminder: Reminder, event: PlanEvent) -> Message:
+    """An event notice: "Kế hoạch bị trả lại để sửa: …", with the leader's comment or the unit's reason.
+
+    The unit named is the one that refused (refuse), whose report came back (return_report).
+    """
+    plan = event.plan
+    action = event.action
+    unit = event.delivery.unit if event.delivery_id else plan.issuer
+    actor = (event.actor.get_full_name() or event.actor.get_username()) if event.actor_id else ""
+    words = {"plan": plan_label(plan), "unit": unit.short_name or unit.name, "actor": actor}
+    title = EVENT_TITLES[action] % words
+    summary = EVENT_SUMMARIES[action] % {**words, "unit": unit.name}
+    label = str(EVENT_COMMENT_LABELS[action])
+    why = _("Bạn nhận thông báo này vì là %(reason)s.") % {"reason": reminder.reason}
+    body = f"{summary} {label} {event.comment}" if event.comment else summary
+    url = _plan_url(plan.pk)
+    context = {
+        "reminder": reminder,
+        "event": event,
+        "plan": plan,
+        "plan_label": plan_label(plan),
+        "title": title,
+        "summary": summary,
+        "comment_label": label,
+        "comment": event.comment,
+        "when": f"{to_local(event.created_at):%H:%M %d/%m/%Y}",
+        "reason": reminder.reason,
+        "url": site_url(url),
+        "person": reminder.recipient.get_full_name() or reminder.recipient.get_username(),
+    }
+    return Message(
+        level=EVENT_LEVELS[action],
+        title=title[:300],
+        body=f"{body} {why}",
+        url=url,
+        subject=_one_line(f"[planflow] {title}"),
+        text=render_to_string("notifications/email/event.txt", context),
+        html=render_to_string("notifications/email/event.html", context),
     )
+
+
+def _urged_due(urge: Urge) -> datetime | None:
+    """The due time the urging is about: the one the unit was late for when urged, else the next it owed."""
+    delivery = with_lateness(Delivery.objects.filter(pk=urge.delivery_id), now=urge.created_at).first()
+    return owed_due_at(delivery) if delivery is not None else None
 
 
 @in_site_language

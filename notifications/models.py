@@ -5,8 +5,10 @@
   time of its next reminder. Opened by the beat sweep by reconciliation with viewflow's
   tasks (notifications reads `workflow`; `workflow` never calls notifications).
 - `Reminder`: one message to one person, for one step of an obligation (the new-task notice
-  "opened" when it opens, "3 working days before", "due today", "overdue day 2") or for one
-  manual urging (`Urge`). Its unique key
+  "opened" when it opens, "3 working days before", "due today", "overdue day 2"), for one
+  manual urging (`Urge`), or for one hand-back recorded in the audit trail (an event notice:
+  a plan returned or not approved, a delivery refused, a report returned, a plan withdrawn).
+  Its unique key
   is what makes a reminder exist once whatever runs the sweep, and how often.
 - `Notification`: what the person sees in the app; `OutboundEmail`: the outbox of e-mails,
   whose state transitions make sending survive worker crashes (see `services.delivery`).
@@ -113,10 +115,14 @@ class DeadlineDefaults(models.Model):
 
 
 class SweepCursor(models.Model):
-    """How far the sweep has read viewflow's task table: the highest task id it has seen.
+    """How far the sweep has read a growing table: the highest id (or sequence) it has seen.
 
-    One row (`name="tasks"`), locked by the sweep that reconciles, so two sweeps never
-    open obligations at once (the unique task of `Obligation` is the backstop).
+    `name="tasks"`: viewflow's task table (`last_id` a task id), locked by the sweep that
+    reconciles, so two sweeps never open obligations at once (the unique task of
+    `Obligation` is the backstop). `name="events"`: the audit trail (`last_id` a
+    `PlanEvent.sequence`), read for the event notices, not locked (only moved forward);
+    migration 0005 put it at the trail's head of an upgraded database, so the history before
+    the upgrade tells nobody anything; missing, it counts as 0 and the sweep writes it.
     """
 
     name = models.CharField(max_length=32, primary_key=True)
@@ -281,10 +287,12 @@ class OutboundEmail(models.Model):
 
 
 class Reminder(models.Model):
-    """One reminder to one person: for a step of an obligation, or for an urging.
+    """One reminder to one person: for a step of an obligation, for an urging, or for an event.
 
-    Unique per (obligation, step, person) and per (urging, person): the sweep writes these
-    with INSERT … ON CONFLICT DO NOTHING, so a second sweep of the same minute adds nothing.
+    Unique per (obligation, step, person), per (urging, person) and per (event, person): the
+    sweep writes these with INSERT … ON CONFLICT DO NOTHING, so a second sweep of the same
+    minute adds nothing. An event notice (`event` set, `step` the event's action) tells people
+    of a hand-back recorded in the audit trail (`services.sweep.event_notices_write`).
     `sent_at` is set in the transaction that claims the row and writes the in-app
     notification and the e-mail to send; `canceled_at` when its obligation was done first.
     """
@@ -293,6 +301,10 @@ class Reminder(models.Model):
         Obligation, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
     )
     urge = models.ForeignKey(Urge, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: the unique (event, recipient) constraint's partial index serves it.
+    event = models.ForeignKey(
+        "documents.PlanEvent", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     step = models.CharField(_("bước"), max_length=32)
     overdue_days = models.PositiveSmallIntegerField(_("số ngày quá hạn"), default=0)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -323,10 +335,14 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["urge", "recipient"], name="reminder_once_per_urge_person", condition=Q(urge__isnull=False)
             ),
+            models.UniqueConstraint(
+                fields=["event", "recipient"], name="reminder_once_per_event_person", condition=Q(event__isnull=False)
+            ),
             models.CheckConstraint(
-                condition=Q(obligation__isnull=False, urge__isnull=True)
-                | Q(obligation__isnull=True, urge__isnull=False),
-                name="reminder_for_obligation_or_urge",
+                condition=Q(obligation__isnull=False, urge__isnull=True, event__isnull=True)
+                | Q(obligation__isnull=True, urge__isnull=False, event__isnull=True)
+                | Q(obligation__isnull=True, urge__isnull=True, event__isnull=False),
+                name="reminder_for_one_source",
             ),
         ]
         indexes = [

@@ -19,6 +19,10 @@ Which node is which obligation (issue 4, "Deadlines"):
 
 `submit` is the drafter's own drafting: it has no due time and no obligation.
 
+Hand-backs (a plan returned or not approved, a delivery refused, a report returned, a plan
+withdrawn) are no obligation of anyone's: `new_events` and `event_notices` find them in the
+audit trail and choose who is told of each (the event notices).
+
 The acknowledge and report due times are the delivery's own (`Delivery.acknowledge_due_at`,
 `report_due_at`), written once by the sweep from `delivery_due_times` before it opens any
 obligation: the plan board, the dashboard and the lateness report read the same values.
@@ -34,7 +38,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Least
 from viewflow.workflow.models import Task
 
 from documents.models import Delivery, Deputyship, Membership, Plan, PlanEvent, PlanTask
@@ -47,7 +52,7 @@ from notifications.calendar import (
     report_due,
     site_defaults,
 )
-from notifications.models import DeadlineKind, Obligation
+from notifications.models import DeadlineKind, Obligation, SweepCursor
 from notifications.steps import Step, StepClock, escalation
 from workflow.flows import PlanFlow
 from workflow.services import OPEN_TASK_STATES
@@ -526,3 +531,198 @@ def decide(
         for obligation, step, policy in pending:
             decisions.to_send.append(Decision(obligation, step, recipients_for(obligation, step, policy, members)))
     return decisions
+
+
+# --- event notices: hand-backs recorded in the audit trail ------------------------------------
+
+EVENT_CURSOR = "events"
+"""The `SweepCursor` row of the audit trail: the highest `PlanEvent.sequence` the sweep has read.
+
+Missing (a new installation before its first hand-back, a flushed database) it counts as 0;
+migration 0005 wrote it at the trail's head in a database upgraded with history.
+"""
+
+EVENT_LOOKBACK = RECONCILE_LOOKBACK
+"""Events recorded this recently are read again even below the cursor (their notices are written once).
+
+`PlanEvent.sequence` is given under the lock of the chain head, held until the writer's
+transaction ends, so sequences become visible in order; the lookback is the same
+insurance as the tasks' (a row written by other means, a clock or a chain started anew
+after a flush), and it costs one indexed range (`created_at`).
+"""
+
+EVENT_LIMIT = 2000
+"""Events read by one sweep at most; the rest wait a minute."""
+
+Action = PlanEvent.Action
+EVENT_ACTIONS: tuple[str, ...] = (
+    Action.RETURN,
+    Action.REJECT,
+    Action.REFUSE,
+    Action.RETURN_REPORT,
+    Action.WITHDRAW,
+)
+"""The transitions that hand something back to someone who did not do them, and must tell them."""
+
+_EVENT_FIELDS = (
+    "id",
+    "sequence",
+    "action",
+    "actor_id",
+    "plan_id",
+    "delivery_id",
+    "comment",
+    "created_at",
+    "plan__drafter_id",
+    "plan__issuer_id",
+    "plan__number_symbol",
+    "plan__title",
+    "plan__drafter__is_active",
+    "delivery__unit_id",
+)
+
+
+@dataclass
+class EventNotice:
+    """One event of `EVENT_ACTIONS` and the people to tell of it (the actor never among them)."""
+
+    event: PlanEvent
+    recipients: list[Recipient]
+
+
+@dataclass
+class NewEvents:
+    """The events one sweep read, their notices, and where the cursor stood and goes."""
+
+    notices: list[EventNotice]
+    cursor: int | None
+    """`last_id` of the cursor row as read (None: no row, a flushed database)."""
+    highest: int
+    """The highest sequence read (0 when nothing was read)."""
+
+
+def new_events(*, now: datetime, limit: int = EVENT_LIMIT) -> list[PlanEvent]:
+    """The events of `EVENT_ACTIONS` to announce: above the cursor, or recorded since `now - EVENT_LOOKBACK`;
+    oldest first, at most `limit`.
+
+    One statement, one range of the unique index of `sequence`, from the lower of the cursor
+    (a subquery; a missing row counts as 0) and the sequence of the first event recorded in
+    the lookback, up to `now` (a subquery on the index of `created_at`: `sequence` and
+    `created_at` are both given under the chain head's lock, so they grow together; a clock
+    ahead of `now` must not widen the range). Neither the whole trail
+    nor the reminders are read: an event of the lookback already announced is read again
+    and its notices, already there, are skipped by their unique key. Each row carries the
+    cursor as read (`cursor_value`, None without a row) and what `event_notices` reads (the
+    plan's drafter and issuer, the delivery's unit).
+    """
+    cursor = Subquery(SweepCursor.objects.filter(pk=EVENT_CURSOR).values("last_id")[:1])
+    known = Coalesce(cursor, Value(0), output_field=BigIntegerField())
+    first_recent = Subquery(
+        PlanEvent.objects.filter(created_at__range=(now - EVENT_LOOKBACK, now), sequence__isnull=False)
+        .order_by("created_at", "sequence")
+        .values("sequence")[:1],
+        output_field=BigIntegerField(),
+    )
+    return list(
+        PlanEvent.objects.annotate(cursor_value=cursor)
+        .filter(
+            action__in=EVENT_ACTIONS,
+            plan__isnull=False,
+            sequence__gt=Least(known, Coalesce(first_recent - 1, known, output_field=BigIntegerField())),
+        )
+        .select_related("plan", "plan__drafter", "delivery")
+        .only(*_EVENT_FIELDS)
+        .order_by("sequence")[:limit]
+    )
+
+
+def event_notices(events: list[PlanEvent], *, now: datetime) -> list[EventNotice]:
+    """Who is told of each event, and why; two statements for the whole list at most.
+
+    - return, reject (the leader's word on a submitted plan): the plan's drafter.
+    - refuse (a recipient unit says it was sent the plan by mistake): the issuing unit's
+      clerks, who correct the recipients; its leaders when it has none.
+    - return_report (the issuer wants more in a report): the reporting unit's officers and
+      clerks (`ACTOR_ROLES[REPORT]`), its leaders when it has none.
+    - withdraw: the officers and clerks (else leaders) of every unit whose delivery was open
+      until the withdrawal (the deliveries it closed as withdrawn; only a withdrawal does
+      that), and the drafter.
+
+    Leaders include their deputies in force on the local date of `now` where leaders are
+    the fallback. The person who did the action is never told of it; inactive people never.
+    """
+    if not events:
+        return []
+    withdrawn_units: dict[int, list[int]] = defaultdict(list)
+    withdrawn_plans = {e.plan_id for e in events if e.action == Action.WITHDRAW}
+    if withdrawn_plans:
+        rows = (
+            Delivery.objects.filter(plan_id__in=withdrawn_plans, state=Delivery.State.WITHDRAWN)
+            .order_by("unit_id")
+            .values_list("plan_id", "unit_id")
+        )
+        for plan_id, unit_id in rows:
+            withdrawn_units[plan_id].append(unit_id)
+    units: set[int] = set()
+    for event in events:
+        if event.action == Action.REFUSE:
+            units.add(event.plan.issuer_id)
+        elif event.action == Action.RETURN_REPORT and event.delivery_id:
+            units.add(event.delivery.unit_id)
+        elif event.action == Action.WITHDRAW:
+            units.update(withdrawn_units.get(event.plan_id, []))
+    members = members_of(units, on=local_date(now)) if units else {}
+
+    notices = []
+    for event in events:
+        chosen: dict[int, str] = {}
+        drafter = [event.plan.drafter_id] if event.plan.drafter_id and event.plan.drafter.is_active else []
+        if event.action in (Action.RETURN, Action.REJECT):
+            _add(chosen, drafter, "người soạn kế hoạch")
+        elif event.action == Action.REFUSE:
+            _add_unit(chosen, members, event.plan.issuer_id, (Role.CLERK,), "đơn vị ban hành")
+        elif event.action == Action.RETURN_REPORT and event.delivery_id:
+            _add_unit(chosen, members, event.delivery.unit_id, ACTOR_ROLES[DeadlineKind.REPORT], "đơn vị báo cáo")
+        elif event.action == Action.WITHDRAW:
+            for unit_id in withdrawn_units.get(event.plan_id, []):
+                _add_unit(chosen, members, unit_id, ACTOR_ROLES[DeadlineKind.REPORT], "đơn vị nhận kế hoạch")
+            _add(chosen, drafter, "người soạn kế hoạch")
+        chosen.pop(event.actor_id, None)
+        if chosen:
+            notices.append(EventNotice(event, [Recipient(u, reason) for u, reason in chosen.items()]))
+    return notices
+
+
+def _add(chosen: dict[int, str], user_ids: Iterable[int], reason: str) -> None:
+    for user_id in user_ids:
+        chosen.setdefault(user_id, reason)
+
+
+def _add_unit(
+    chosen: dict[int, str],
+    members: Mapping[tuple[int, str], list[int]],
+    unit_id: int,
+    roles: tuple[str, ...],
+    whose: str,
+) -> None:
+    """Add the unit's people of `roles`; its leaders (and their deputies in force) when it has none."""
+    found = False
+    for role in roles:
+        people = members.get((unit_id, role), [])
+        found = found or bool(people)
+        _add(chosen, people, f"{_ROLE_WORDS[role]} của {whose}")
+    if not found:
+        _add(chosen, members.get((unit_id, Role.LEADER), []), f"lãnh đạo của {whose}")
+        _add(chosen, members.get((unit_id, DEPUTY), []), f"người thay mặt lãnh đạo của {whose}")
+
+
+def find_event_notices(*, now: datetime, limit: int = EVENT_LIMIT) -> NewEvents:
+    """The events to announce now (`new_events`) and who hears of each (`event_notices`); reads only."""
+    events = new_events(now=now, limit=limit)
+    if not events:
+        return NewEvents([], None, 0)
+    return NewEvents(
+        event_notices(events, now=now),
+        events[0].cursor_value,
+        max(e.sequence for e in events),
+    )

@@ -18,14 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.models import Delivery, Plan, Unit
-from documents.selectors import overdue_since, owed_by_unit_q, unit_ids_of, with_lateness
+from documents.selectors import overdue_since, owed_by_unit_q, owed_due_at, unit_ids_of, with_lateness
 from notifications.calendar import WorkingCalendar, merge_policy, overdue_working_days, site_defaults
 from notifications.models import EmailMode, Notification, NotificationPreference, Obligation, SweepCursor, Urge
 from notifications.reminders import (
     Decision,
+    EventNotice,
     Policies,
     decide,
     due_obligations,
+    find_event_notices,
     find_new_obligations,
     opening_notices,
 )
@@ -112,9 +114,7 @@ def urgeable_deliveries(*, plan: Plan, now: datetime | None = None) -> list[Deli
     )
     for delivery in deliveries:
         delivery.is_late = delivery.acknowledge_late or delivery.report_late
-        delivery.due_at = overdue_since(delivery) or (
-            delivery.acknowledge_due_at if delivery.state == Delivery.State.SENT else delivery.report_due_at
-        )
+        delivery.due_at = owed_due_at(delivery)
     never = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(deliveries, key=lambda d: (not d.is_late, d.due_at or never))
 
@@ -214,6 +214,14 @@ class PreviewItem:
 
 
 @dataclass
+class PreviewEvent:
+    """An event notice the sweep would write: the hand-back, and who would hear of it."""
+
+    notice: EventNotice
+    recipients: list[PreviewRecipient]
+
+
+@dataclass
 class Preview:
     """What a sweep at `at` would do, computed without writing anything."""
 
@@ -223,10 +231,13 @@ class Preview:
     to_send: list[PreviewItem]
     to_notify: list[PreviewItem]
     """The new-task notices ("Việc mới") of the obligations in `to_open`."""
+    to_tell: list[PreviewEvent] = field(default_factory=list)
+    """The event notices of the hand-backs not yet announced (returns, refusals, withdrawals)."""
 
 
 def reminders_preview(*, at: datetime) -> Preview:
-    """What the sweep would do at `at`: obligations it would open (and whom it would tell), close, remind.
+    """What the sweep would do at `at`: obligations it would open (and whom it would tell), hand-backs it
+    would tell of, obligations it would close, reminders it would send.
 
     Reads only (no lock, no write), with the same code as the sweep (`notifications.reminders`).
     """
@@ -242,20 +253,21 @@ def reminders_preview(*, at: datetime) -> Preview:
     due += [o for o in new.obligations if o.next_reminder_at is not None and o.next_reminder_at <= at]
     notices = opening_notices(new.obligations, now=at, policies=policies)
     decisions = decide(due, now=at, clock=clock, policies=policies)
-    user_ids = {r.user_id for d in [*notices, *decisions.to_send] for r in d.recipients}
+    events = find_event_notices(now=at)
+    user_ids = {r.user_id for d in [*notices, *decisions.to_send, *events.notices] for r in d.recipients}
     users = get_user_model().objects.in_bulk(list(user_ids))
     modes = dict(NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "email_mode"))
 
+    def people(of: Decision | EventNotice) -> list[PreviewRecipient]:
+        recipients = []
+        for r in of.recipients:
+            user = users[r.user_id]
+            mode = modes.get(r.user_id, EmailMode.IMMEDIATE) if user.email else EmailMode.OFF
+            recipients.append(PreviewRecipient(user, r.reason, mode))
+        return recipients
+
     def items(of: list[Decision]) -> list[PreviewItem]:
-        found = []
-        for decision in of:
-            recipients = []
-            for r in decision.recipients:
-                user = users[r.user_id]
-                mode = modes.get(r.user_id, EmailMode.IMMEDIATE) if user.email else EmailMode.OFF
-                recipients.append(PreviewRecipient(user, r.reason, mode))
-            found.append(PreviewItem(decision, recipients))
-        return found
+        return [PreviewItem(decision, people(decision)) for decision in of]
 
     return Preview(
         at=at,
@@ -263,4 +275,5 @@ def reminders_preview(*, at: datetime) -> Preview:
         to_close=decisions.closed,
         to_send=items(decisions.to_send),
         to_notify=items(notices),
+        to_tell=[PreviewEvent(notice, people(notice)) for notice in events.notices],
     )

@@ -70,7 +70,7 @@ class EmailDelivery:
     timeout_seconds: float
 
 
-# What a reminder's message needs (person, obligation or urge, plan, unit), loaded with the reminder.
+# What a reminder's message needs (person, obligation, urge or event, plan, unit), loaded with the reminder.
 _REMINDER_CONTENT = (
     "recipient",
     "obligation__task",
@@ -81,6 +81,9 @@ _REMINDER_CONTENT = (
     "urge__unit",
     "urge__delivery",
     "urge__actor",
+    "event__plan__issuer",
+    "event__actor",
+    "event__delivery__unit",
 )
 
 
@@ -186,7 +189,12 @@ def _reminder_claim(*, reminder_id: int) -> tuple[int | None, str]:
             reminder.save(update_fields=["canceled_at", "cancel_reason"])
             return None, "canceled"
         message = content.reminder_message(reminder)
-        plan_id = reminder.urge.plan_id if reminder.urge_id else reminder.obligation.plan_id
+        if reminder.urge_id:
+            plan_id = reminder.urge.plan_id
+        elif reminder.event_id:
+            plan_id = reminder.event.plan_id
+        else:
+            plan_id = reminder.obligation.plan_id
         Notification.objects.create(
             recipient_id=reminder.recipient_id,
             reminder=reminder,
@@ -224,8 +232,11 @@ def reminder_is_over(reminder: Reminder) -> str:
     """Why the reminder must not go any more ("" while it should): its obligation is done or withdrawn.
 
     Read at send time, so a reminder stops the moment its obligation is done, refused or
-    withdrawn, even when it was queued before.
+    withdrawn, even when it was queued before. An event notice always goes: it tells of
+    something that happened, and stays true whatever happens next.
     """
+    if reminder.event_id:
+        return ""
     if reminder.urge_id:
         urge = reminder.urge
         if urge.plan.state != Plan.State.IN_EXECUTION:

@@ -1,8 +1,10 @@
-"""The deadline sweep: open obligations (telling who must act), send the reminders that are due, recover lost sends.
+"""The deadline sweep: open obligations (telling who must act), tell of hand-backs, send the reminders
+that are due, recover lost sends.
 
 Run by the beat every minute (`tasks.sweep_deadlines_task`), and by hand with
-`manage.py reminders`. Each run does bounded work: at most `RECONCILE_LIMIT` new tasks
-and `MAX_BATCHES` batches of `BATCH_SIZE` due obligations; what is left waits a minute.
+`manage.py reminders`. Each run does bounded work: at most `RECONCILE_LIMIT` new tasks,
+`reminders.EVENT_LIMIT` new events of the audit trail and `MAX_BATCHES` batches of
+`BATCH_SIZE` due obligations; what is left waits a minute.
 Several sweeps at once (two beats by mistake, a manual run beside the beat) are safe:
 each batch claims its rows with `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite's
 BEGIN IMMEDIATE serialises writers) and advances their `next_reminder_at` in the same
@@ -25,14 +27,18 @@ from documents.models import Delivery
 from notifications.calendar import WorkingCalendar
 from notifications.models import Obligation, OutboundEmail, Reminder, SweepCursor
 from notifications.reminders import (
+    EVENT_CURSOR,
+    EVENT_LIMIT,
     Decision,
     Policies,
     decide,
     deliveries_due_times,
     due_obligations,
+    find_event_notices,
     find_new_obligations,
     opening_notices,
 )
+from notifications.services.deadlines import obligations_follow
 from notifications.steps import StepClock
 
 logger = logging.getLogger(__name__)
@@ -59,6 +65,8 @@ class SweepResult:
     closed: int = 0
     notices: int = 0
     """New-task notices ("Việc mới", step `reminders.OPENED`) written and handed to Celery."""
+    event_notices: int = 0
+    """Event notices (a plan returned, rejected or withdrawn, a delivery refused, a report returned) written."""
     reminders: int = 0
     batches: int = 0
     requeued_reminders: int = 0
@@ -74,8 +82,8 @@ def deadlines_sweep(
     max_batches: int = MAX_BATCHES,
     fire_timers: bool = True,
 ) -> SweepResult:
-    """Write new deliveries' due times, open new obligations, send the reminder steps due at
-    `now`, requeue lost sends, fire flow timers.
+    """Write new deliveries' due times, open new obligations, tell of new hand-backs, send the
+    reminder steps due at `now`, requeue lost sends, fire flow timers.
 
     The people who must act on a newly opened obligation get its new-task notice in the same
     sweep, before the steps due. Notices and reminders are handed to Celery
@@ -88,6 +96,7 @@ def deadlines_sweep(
     result.due_times_set = delivery_due_times_set(now=now, calendar=clock.calendar, policies=policies)
     opened = obligations_open_new(now=now, clock=clock, policies=policies)
     result.opened, result.notices = opened.count, len(opened.notice_ids)
+    result.event_notices = len(event_notices_write(now=now))
     for _ in range(max_batches):
         claimed = _sweep_batch(now=now, clock=clock, policies=policies, batch_size=batch_size, result=result)
         result.batches += 1
@@ -96,12 +105,14 @@ def deadlines_sweep(
     _recover_lost_sends(now=now, result=result)
     if fire_timers:
         result.timers_fired = fire_due_timers()
-    if result.due_times_set or result.opened or result.reminders or result.closed:
+    if result.due_times_set or result.opened or result.event_notices or result.reminders or result.closed:
         logger.info(
-            "deadline sweep: %d deliveries given due times, %d opened (%d notices), %d closed, %d reminders",
+            "deadline sweep: %d deliveries given due times, %d opened (%d notices), %d event notices, "
+            "%d closed, %d reminders",
             result.due_times_set,
             result.opened,
             result.notices,
+            result.event_notices,
             result.closed,
             result.reminders,
         )
@@ -115,7 +126,9 @@ def delivery_due_times_set(*, now: datetime, calendar: WorkingCalendar, policies
     waits a minute); one UPDATE writes `acknowledge_due_at`, `report_due_at` and `due_set_at`
     only, so it cannot undo an acknowledgement or report written meanwhile. Two sweeps at
     once compute the same values: no lock is needed. Deliveries sent before this column
-    existed are filled the same way, by the first sweep after the upgrade.
+    existed are filled the same way, by the first sweep after the upgrade, and so are those a
+    calendar change marked again (`deadlines.calendar_changed`), whose open obligations then
+    take the new due times (`deadlines.obligations_follow`).
     """
     deliveries = deliveries_due_times(policies=policies, calendar=calendar, limit=RECONCILE_LIMIT)
     for delivery in deliveries:
@@ -123,6 +136,8 @@ def delivery_due_times_set(*, now: datetime, calendar: WorkingCalendar, policies
     Delivery.objects.bulk_update(
         deliveries, ["acknowledge_due_at", "report_due_at", "due_set_at"], batch_size=RECONCILE_LIMIT
     )
+    # Written again after a calendar change (`deadlines.calendar_changed`): their open obligations follow.
+    obligations_follow(deliveries, now=now, clock=StepClock(calendar), policies=policies)
     return len(deliveries)
 
 
@@ -194,6 +209,39 @@ def _write_notices(obligations: list[Obligation], *, now: datetime, policies: Po
         for recipient in d.recipients
     ]
     return _insert_reminders(rows, now=now)
+
+
+def event_notices_write(*, now: datetime, limit: int = EVENT_LIMIT) -> list[int]:
+    """Tell of the hand-backs recorded in the audit trail since the last sweep; return the notice ids written.
+
+    Reads the events of `reminders.EVENT_ACTIONS` above the cursor "events" (and recent ones
+    not yet announced, `reminders.EVENT_LOOKBACK`), up to `limit` a sweep, in one statement
+    when there are none; writes one `Reminder` per (event, person), `step` the event's action,
+    hands them to Celery after the commit like the urgings', and moves the cursor, in one
+    transaction. No lock: the unique (event, person) key makes a second sweep, at once or
+    later, write nothing, and the cursor only moves forward. The notifications app reads the
+    trail; the workflow never calls it (DESIGN, "Apps and who owns what").
+    """
+    found = find_event_notices(now=now, limit=limit)
+    if not found.highest:
+        return []
+    rows = [
+        NewEventReminder(notice.event.pk, notice.event.action, recipient.user_id, recipient.reason[:255])
+        for notice in found.notices
+        for recipient in notice.recipients
+    ]
+    with transaction.atomic():
+        ids = _insert_event_reminders(rows, now=now)
+        _hand_over(ids)
+        if found.cursor is None:
+            SweepCursor.objects.bulk_create(
+                [SweepCursor(name=EVENT_CURSOR, last_id=found.highest, updated_at=now)], ignore_conflicts=True
+            )
+        elif found.highest > found.cursor:
+            SweepCursor.objects.filter(pk=EVENT_CURSOR, last_id__lt=found.highest).update(
+                last_id=found.highest, updated_at=now
+            )
+    return ids
 
 
 def _sweep_batch(*, now: datetime, clock: StepClock, policies: Policies, batch_size: int, result: SweepResult) -> int:
@@ -306,6 +354,48 @@ class NewReminder(NamedTuple):
     overdue_days: int
     recipient_id: int
     reason: str
+
+
+class NewEventReminder(NamedTuple):
+    event_id: int
+    step: str
+    recipient_id: int
+    reason: str
+
+
+def _insert_event_reminders(reminders: list[NewEventReminder], *, now: datetime) -> list[int]:
+    """Insert event notices, skipping any that exist (the unique event and person); return the ids written here.
+
+    As `_insert_reminders`: one INSERT … ON CONFLICT DO NOTHING RETURNING id on PostgreSQL;
+    elsewhere `bulk_create` with ignore_conflicts, then this moment's unsent rows of these events.
+    """
+    if not reminders:
+        return []
+    if connection.vendor != "postgresql":
+        Reminder.objects.bulk_create(
+            (Reminder(**r._asdict(), created_at=now, enqueued_at=now) for r in reminders), ignore_conflicts=True
+        )
+        return list(
+            Reminder.objects.filter(
+                event_id__in={r.event_id for r in reminders},
+                created_at=now,
+                sent_at__isnull=True,
+                canceled_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+    table = Reminder._meta.db_table
+    columns = [list(column) for column in zip(*reminders, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, step, overdue_days, recipient_id, reason, created_at, enqueued_at, "  # noqa: S608
+            "cancel_reason, email_mode) "
+            "SELECT r.event_id, r.step, 0, r.recipient_id, r.reason, %s, %s, '', '' "
+            "FROM unnest(%s::bigint[], %s::varchar[], %s::integer[], %s::varchar[]) "
+            "AS r (event_id, step, recipient_id, reason) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            [now, now, *columns],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _insert_reminders(reminders: list[NewReminder], *, now: datetime) -> list[int]:

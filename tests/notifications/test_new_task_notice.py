@@ -120,7 +120,7 @@ def test_an_obligation_done_before_the_sweep_gets_no_notice(december_plan, sweep
     assert not Obligation.objects.filter(plan=plan, unit__code="mttq-gia-loc", kind=DeadlineKind.ACKNOWLEDGE).exists()
 
 
-def test_a_withdrawn_plan_announces_nothing(december_plan, sweep, user_of, at):
+def test_a_withdrawn_plan_announces_no_new_task(december_plan, sweep, user_of, at):
     from workflow import services as flow
 
     plan = december_plan()
@@ -128,7 +128,9 @@ def test_a_withdrawn_plan_announces_nothing(december_plan, sweep, user_of, at):
         flow.plan_withdraw(plan=plan, actor=user_of("lanhdao"), reason="Ban hành nhầm")
     sweep(vn(2019, 12, 12, 10, 1))
     assert notices() == []
-    assert not Notification.objects.exists() and mail.outbox == []
+    # the withdrawal itself is told (tests/notifications/test_event_notices.py); no new task is
+    assert not Notification.objects.filter(reminder__event__isnull=True).exists()
+    assert mail.outbox and all(m.subject.startswith("[planflow] Kế hoạch đã bị thu hồi") for m in mail.outbox)
 
 
 def test_tasks_found_late_are_announced_once(december_plan, sweep):

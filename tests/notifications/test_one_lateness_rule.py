@@ -4,18 +4,20 @@ deliveries' own due times, written once by the sweep (issue 5: three pages gave 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from documents import selectors
 from documents.models import Delivery
 from notifications import selectors as notification_selectors
 from notifications.calendar import report_due
 from notifications.dashboard import working_days_late
-from notifications.models import CalendarDay, DeadlineKind, Obligation
+from notifications.models import DeadlineKind, Obligation
 from tests.notifications.conftest import vn
 
 pytestmark = pytest.mark.django_db
@@ -130,21 +132,39 @@ def test_the_reminders_use_the_deliveries_due_times(running, sweep):
     assert gia_loc.report_due_at == report_due(plan.schedule_end) == vn(2019, 12, 20, 23, 59, 59)
 
 
-def test_a_day_off_entered_after_dispatch_moves_no_due_time(running, act, at, sweep):
-    # given: the admin declares Fri 20/12/2019 a day off after the plan went out
+def test_a_day_off_entered_after_dispatch_moves_the_due_times_on_it(running, act, at, sweep, client):
+    # given: Thanh Hà acknowledged late; its report, like the others', is due Fri 20/12/2019
     plan, deliveries = running
-    CalendarDay.objects.create(date=plan.schedule_end, kind=CalendarDay.Kind.DAY_OFF, note="Nghỉ bù")
     thanh_ha = deliveries["mttq-thanh-ha"]
-
-    # when: Thanh Hà acknowledges late and its report obligation opens
     with at(vn(2019, 12, 16, 9)):
         act(plan, "acknowledge", "cb-thanh-ha", delivery=thanh_ha)
     sweep(vn(2019, 12, 16, 9, 1))
-
-    # then: the report is still due when the unit was told, on the board and in the reminders alike
-    thanh_ha.refresh_from_db()
     obligation = Obligation.objects.get(delivery=thanh_ha, kind=DeadlineKind.REPORT)
-    assert obligation.due_at == thanh_ha.report_due_at == vn(2019, 12, 20, 23, 59, 59)
+    assert obligation.due_at == vn(2019, 12, 20, 23, 59, 59)
+
+    # when: on Tue 17/12 the admin declares Fri 20/12 a day off (nghỉ bù), in the admin site
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("qt", "qt@planflow.local", "x")
+    client.force_login(admin)
+    with at(vn(2019, 12, 17, 10)):
+        response = client.post(
+            "/admin/notifications/calendarday/add/", {"date": "20/12/2019", "kind": "day_off", "note": "Nghỉ bù"}
+        )
+    assert response.status_code == 302
+    sweep(vn(2019, 12, 17, 10, 1))
+
+    # then: every report still owed is due Mon 23/12, on the board and in the reminders alike;
+    # what is past (the acknowledgements of 12/12) and what is done (Gia Lộc's report) stand
+    thanh_ha.refresh_from_db()
+    obligation.refresh_from_db()
+    assert thanh_ha.report_due_at == obligation.due_at == vn(2019, 12, 23, 23, 59, 59)
+    assert timezone.localtime(obligation.next_reminder_at).date() > dt.date(2019, 12, 17)
+    assert thanh_ha.acknowledge_due_at == vn(2019, 12, 12, 23, 59, 59)
+    gia_loc = Delivery.objects.get(pk=deliveries["mttq-gia-loc"].pk)
+    assert gia_loc.report_due_at == vn(2019, 12, 20, 23, 59, 59)  # under review: nothing owed
+    saturday = vn(2019, 12, 21, 10)
+    assert selectors.plan_board_summary(plan=plan, now=saturday).overdue == 7  # the acknowledgements only
 
 
 def test_deliveries_sent_before_the_upgrade_get_due_times_from_the_next_sweep(running, sweep):
@@ -155,3 +175,34 @@ def test_deliveries_sent_before_the_upgrade_get_due_times_from_the_next_sweep(ru
     assert sweep(vn(2019, 12, 23, 8)).due_times_set == 11
 
     assert selectors.plan_board_summary(plan=plan, now=MONDAY_AFTER).overdue == 10
+
+
+def test_an_urging_names_the_due_time_the_unit_is_late_for(
+    december_plan, user_of, at, act, sweep, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from documents.models import Plan
+    from notifications import services
+    from notifications.models import Notification
+
+    # given: a plan whose period ended (10/12/2019) before it went out on Thu 12/12: reports are
+    # late from the start, before the acknowledgement (due at the end of 12/12) is
+    plan = december_plan(through="register")
+    Plan.objects.filter(pk=plan.pk).update(schedule_end=dt.date(2019, 12, 10))
+    with at(vn(2019, 12, 12, 10)):
+        act(plan, "dispatch", "vanthu")
+    sweep(vn(2019, 12, 12, 10, 1))
+    thanh_ha = plan.deliveries.get(unit__code="mttq-thanh-ha")
+
+    # when: the leader urges Thanh Hà that afternoon
+    with at(vn(2019, 12, 12, 15)), django_capture_on_commit_callbacks(execute=True):
+        services.plan_urge(
+            plan=plan, delivery=thanh_ha, actor=user_of("lanhdao"), level="remind", message="Đề nghị báo cáo ngay."
+        )
+
+    # then: the e-mail names the report's due time, the one it is late for, not the acknowledgement's
+    sent = [m for m in mail.outbox if "cb-thanh-ha@planflow.local" in m.to and "NHẮC NHỞ" in m.subject]
+    assert sent and "10/12/2019" in sent[0].subject + sent[0].body and "12/12/2019" not in sent[0].subject
+    note = Notification.objects.filter(recipient__username="cb-thanh-ha", reminder__urge__isnull=False).get()
+    assert "Đề nghị báo cáo ngay." in note.body and "Trần Văn Hùng" in note.body

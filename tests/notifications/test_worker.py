@@ -33,11 +33,11 @@ from django.utils import timezone
 
 from config.celery_app import app as celery_app
 from documents.demo import load_demo
-from documents.models import Plan
+from documents.models import Delivery, Plan
 from notifications.calendar import WorkingCalendar, end_of_day, local_date
 from notifications.models import Notification, Obligation, OutboundEmail, Reminder
 from notifications.reminders import Policies
-from notifications.services.sweep import obligations_open_new
+from notifications.services.sweep import delivery_due_times_set, obligations_open_new
 from notifications.steps import StepClock
 from tests.notifications.smtp_sink import SmtpSink
 
@@ -189,7 +189,9 @@ def one_due_reminder(seed_text) -> Obligation:
     no_escalation = {"escalate_to_unit_leader_from_overdue_day": 0, "escalate_to_issuer_leader_from_overdue_day": 0}
     Plan.objects.filter(pk=plan.pk).update(deadline_overrides={"reminders": no_escalation})
     now = timezone.now()
-    # Built by hand below: without the new-task notices of the sweep (tested in test_new_task_notice.py).
+    # Built by hand below, as the sweep does it: the deliveries' due times, then the obligations (without
+    # the new-task notices, tested in test_new_task_notice.py).
+    delivery_due_times_set(now=now, calendar=WorkingCalendar(), policies=Policies())
     obligations_open_new(now=now, clock=StepClock(WorkingCalendar()), policies=Policies(), notify=False)
     calendar = WorkingCalendar()
     due_at: datetime = end_of_day(calendar.add_working_days(local_date(now), -3))
@@ -198,6 +200,7 @@ def one_due_reminder(seed_text) -> Obligation:
     Obligation.objects.filter(pk=obligation.pk).update(
         due_at=due_at, opened_at=due_at - timedelta(days=5), next_reminder_at=now - timedelta(minutes=1), last_step=""
     )
+    Delivery.objects.filter(pk=obligation.delivery_id).update(acknowledge_due_at=due_at)
     return obligation
 
 

@@ -33,6 +33,8 @@ class Command(BaseCommand):
                 f"giao gửi {result.reminders} lần nhắc "
                 f"(gửi lại {result.requeued_reminders} nhắc, {result.requeued_emails} thư bị thất lạc)."
             )
+            if result.event_notices:
+                self.stdout.write(f"Giao gửi {result.event_notices} thông báo trả lại, từ chối nhận, thu hồi.")
             return
         preview = selectors.reminders_preview(at=moment)
         out = self.stdout
@@ -46,6 +48,13 @@ class Command(BaseCommand):
         notices = sum(len(item.recipients) for item in preview.to_notify)
         out.write(f"Sẽ gửi {notices} thông báo việc mới (một lần cho mỗi việc và mỗi người):")
         self._write_items(preview.to_notify)
+        told = sum(len(item.recipients) for item in preview.to_tell)
+        out.write(f"Sẽ gửi {told} thông báo trả lại, từ chối nhận, thu hồi (một lần cho mỗi sự việc và mỗi người):")
+        for item in preview.to_tell:
+            event = item.notice.event
+            comment = " ".join(event.comment.split())
+            out.write(f"  [{event.action}] {plan_label(event.plan)} – {event.get_action_display()} – {comment}")
+            self._write_recipients(item.recipients)
         out.write(f"Sẽ đóng {len(preview.to_close)} việc (đã xử lý, từ chối hoặc thu hồi), không nhắc nữa:")
         for obligation in preview.to_close:
             out.write(
@@ -64,13 +73,16 @@ class Command(BaseCommand):
                 f"  [{step.key}] {plan_label(obligation.plan)} – {ACTIONS[obligation.kind]} – {obligation.unit.name} – "
                 f"hạn {due_label(obligation.due_at)} – {step_label(step.key, step.overdue_days)}"
             )
-            for recipient in item.recipients:
-                user = recipient.user
-                address = user.email or "không có địa chỉ thư"
-                out.write(
-                    f"      → {user.get_username()} ({user.get_full_name() or user.get_username()}, {address}): "
-                    f"{recipient.reason}; thư: {recipient.email_mode}"
-                )
+            self._write_recipients(item.recipients)
+
+    def _write_recipients(self, recipients: list[selectors.PreviewRecipient]) -> None:
+        for recipient in recipients:
+            user = recipient.user
+            address = user.email or "không có địa chỉ thư"
+            self.stdout.write(
+                f"      → {user.get_username()} ({user.get_full_name() or user.get_username()}, {address}): "
+                f"{recipient.reason}; thư: {recipient.email_mode}"
+            )
 
 
 def _parse(value: str) -> datetime:
