@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from documents import selectors
-from documents.models import Membership
+from documents.models import Membership, Plan
 from notifications import calendar
+from notifications.services import may_urge
 
 
 def working_days_late() -> Callable[[datetime, datetime], int]:
@@ -89,6 +91,20 @@ def chart_rows(dashboard: selectors.LeaderDashboard) -> tuple[list[ChartRow], in
     return rows, scale
 
 
+def urgeable_delivery_ids(*, user: AbstractBaseUser, overdue: list[selectors.OverdueRow]) -> set[int]:
+    """Ids of the overdue deliveries whose plan `user` may urge (`services.may_urge`: a leader of its
+    issuing unit) while it is in execution. One permission check per issuing unit, not per row."""
+    allowed: dict[int, bool] = {}
+    ids = set()
+    for row in overdue:
+        plan = row.delivery.plan
+        if plan.issuer_id not in allowed:
+            allowed[plan.issuer_id] = may_urge(user=user, plan=plan)
+        if allowed[plan.issuer_id] and plan.state == Plan.State.IN_EXECUTION:
+            ids.add(row.delivery.pk)
+    return ids
+
+
 @login_required
 def leader_dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard of the units the person leads; other people get 403."""
@@ -98,6 +114,7 @@ def leader_dashboard(request: HttpRequest) -> HttpResponse:
     rows, scale = chart_rows(dashboard)
     context = {
         "dashboard": dashboard,
+        "urgeable": urgeable_delivery_ids(user=request.user, overdue=dashboard.overdue),
         "chart_rows": rows,
         "chart_scale": scale,
         "chart_base": CHART_BASE,

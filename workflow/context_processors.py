@@ -11,7 +11,7 @@ DEPUTY = "deputy"
 
 
 def navigation(request: HttpRequest) -> dict:
-    """{"nav": {"can_import", "is_leader", "is_deputy": bool}}: what the header offers to the person signed in.
+    """{"nav": {"can_import", "is_leader", "is_clerk", "is_deputy": bool}}: what the menu offers the person.
 
     One statement: the person's roles and, as `DEPUTY`, whether a deputyship names them today.
     """
@@ -32,6 +32,7 @@ def navigation(request: HttpRequest) -> dict:
         "nav": {
             "can_import": Membership.Role.DRAFTER in roles,
             "is_leader": Membership.Role.LEADER in roles,
+            "is_clerk": Membership.Role.CLERK in roles,
             "is_deputy": DEPUTY in roles,
         }
     }

@@ -174,8 +174,20 @@ class RecipientRowForm(forms.Form):
     """One Nơi nhận row; a new row (no phrase yet) takes its unit's name as the phrase."""
 
     phrase = forms.CharField(widget=forms.HiddenInput, required=False)
-    unit = forms.ModelChoiceField(label=_("Đơn vị"), queryset=Unit.objects.filter(is_active=True), required=False)
-    purpose = forms.ChoiceField(label=_("Mục đích"), choices=Purpose.choices, initial=Purpose.IMPLEMENT)
+    # The classes size the two selects in plan_edit.html: a unit's name differs at its end
+    # ("… huyện Bình Giang"), so the closed select must show it whole.
+    unit = forms.ModelChoiceField(
+        label=_("Đơn vị"),
+        queryset=Unit.objects.filter(is_active=True),
+        required=False,
+        widget=forms.Select(attrs={"class": "unit-select"}),
+    )
+    purpose = forms.ChoiceField(
+        label=_("Mục đích"),
+        choices=Purpose.choices,
+        initial=Purpose.IMPLEMENT,
+        widget=forms.Select(attrs={"class": "purpose-select"}),
+    )
     requires_report = forms.BooleanField(label=_("Phải báo cáo"), required=False)
     keep = forms.BooleanField(label=_("Giữ"), required=False, initial=True)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults, generic
@@ -54,6 +57,23 @@ def plan_url(plan: Plan) -> str:
     return reverse("plans:detail", args=[plan.pk])
 
 
+@dataclass(frozen=True)
+class TaskDue:
+    """What a task page says about its due time: "`label` dd/mm/yyyy HH:MM", and "– quá hạn" when `late`.
+
+    `at` is the delivery's stored due time (aware; shown in Asia/Ho_Chi_Minh); `late` comes from
+    `documents.selectors.with_lateness`, the rule of every page that says late. `note` is an
+    extra sentence (the review task: whether the report under review came after its due time,
+    then `note_late`).
+    """
+
+    label: str
+    at: datetime
+    late: bool
+    note: str = ""
+    note_late: bool = False  # the note says something came after its due time (shown in red)
+
+
 class PlanTaskView(
     FormLayoutMixin,
     flow_mixins.TaskViewTemplateNames,
@@ -74,8 +94,14 @@ class PlanTaskView(
         context["schedule_ended"] = selectors.plan_schedule_ended(self.plan)
         delivery_id = (self.request.activation.task.data or {}).get("delivery_id")
         if delivery_id:
-            context["delivery"] = self.plan.deliveries.select_related("unit").get(pk=delivery_id)
+            deliveries = selectors.with_lateness(self.plan.deliveries.select_related("unit"), now=timezone.now())
+            context["delivery"] = deliveries.get(pk=delivery_id)
+            context["due"] = self.due_of(context["delivery"])
         return context
+
+    def due_of(self, delivery: Delivery) -> TaskDue | None:
+        """The due time this task's form shows its unit, or None (a task with none, or not computed yet)."""
+        return None
 
     def form_invalid(self, form):
         # 422 so that Turbo (viewflow's frontend) shows the form again with its errors.
@@ -161,6 +187,11 @@ class AcknowledgeView(PlanTaskView):
     success_message = gettext_lazy("Đã xử lý văn bản đến.")
     submit_label = gettext_lazy("Ghi nhận")
 
+    def due_of(self, delivery: Delivery) -> TaskDue | None:
+        if delivery.acknowledge_due_at is None:
+            return None
+        return TaskDue(_("Hạn tiếp nhận:"), delivery.acknowledge_due_at, bool(delivery.acknowledge_late))
+
     def perform(self, data: dict) -> None:
         flow_services.acknowledge(
             activation=self.request.activation,
@@ -176,6 +207,11 @@ class ReportView(PlanTaskView):
     form_class = forms.ReportForm
     success_message = gettext_lazy("Đã gửi báo cáo.")
     submit_label = gettext_lazy("Gửi báo cáo")
+
+    def due_of(self, delivery: Delivery) -> TaskDue | None:
+        if delivery.report_due_at is None:
+            return None
+        return TaskDue(_("Hạn báo cáo:"), delivery.report_due_at, bool(delivery.report_late))
 
     def get_initial(self) -> dict:
         delivery = self.plan.deliveries.get(pk=self.request.activation.task.data["delivery_id"])
@@ -196,6 +232,15 @@ class ReviewView(PlanTaskView):
     success_message = gettext_lazy("Đã xem xét báo cáo.")
     submit_label = gettext_lazy("Ghi kết luận")
 
+    def due_of(self, delivery: Delivery) -> TaskDue | None:
+        """The report's due time, and whether the report under review (the latest) came after it."""
+        if delivery.report_due_at is None:
+            return None
+        report = delivery.reports.order_by("-submitted_at", "-id").first()
+        came_late = report is not None and report.submitted_at > delivery.report_due_at
+        note = _("Báo cáo gửi sau hạn.") if came_late else _("Báo cáo gửi trong hạn.") if report else ""
+        return TaskDue(_("Hạn báo cáo:"), delivery.report_due_at, False, note, note_late=came_late)
+
     def perform(self, data: dict) -> None:
         flow_services.review(
             activation=self.request.activation,
@@ -203,6 +248,28 @@ class ReviewView(PlanTaskView):
             accept=data["decision"] == forms.ReviewForm.ACCEPT,
             comment=data["comment"],
         )
+
+
+class PlanAssignTaskView(flow_views.AssignTaskView):
+    """viewflow's "take this task" page, whose message names the task, its unit and its plan.
+
+    viewflow's own message, "Task {task} has been assigned.", puts a link to the task where the
+    name goes; Material's snackbar moves links out of the text, leaving "Đã nhận xử lý công
+    việc ." (the trial's complaint). Ours is plain text: "Đã nhận xử lý: Tiếp nhận kế hoạch
+    (Ban Thường trực Ủy ban MTTQ huyện Gia Lộc), kế hoạch 02/KH-MTTQ-BTT."
+    """
+
+    def get_success_message(self, cleaned_data) -> str:
+        task = self.request.activation.task
+        plan = task.process.coerced.plan
+        values = {
+            "task": task.flow_task.task_title,
+            "unit": (task.data or {}).get("unit", ""),
+            "plan": plan.number_symbol or f"“{Truncator(plan.title).chars(80)}”",
+        }
+        if values["unit"]:
+            return _("Đã nhận xử lý: %(task)s (%(unit)s), kế hoạch %(plan)s.") % values
+        return _("Đã nhận xử lý: %(task)s, kế hoạch %(plan)s.") % values
 
 
 # --- plan pages ------------------------------------------------------------------------
@@ -754,6 +821,27 @@ class ScopedTaskListView(ManagersOnlyMixin, flow_views.DashboardTaskListView):
     pass
 
 
+class ScopedProcessDetailView(flow_views.DetailProcessView):
+    """viewflow's page of a plan's process (every task of every unit, the approval rounds), scoped.
+
+    The issuing unit's members and managers see it (`PlanFlow.has_view_permission`); a
+    recipient unit, which may see the plan but not the other units' steps, is sent to the plan
+    page (its own row there); anyone else gets 404, as for a guessed plan id.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            process = self.get_object()
+        except Http404:
+            raise Http404(_("Không tìm thấy kế hoạch.")) from None
+        flow = self.flow_class.instance
+        if not flow.has_view_permission(request.user, obj=process):
+            if request.user.is_authenticated and flow.plan_is_visible(request.user, process):
+                return redirect("plans:detail", process.plan_id)
+            raise Http404(_("Không tìm thấy kế hoạch."))
+        return super().dispatch(request, *args, **kwargs)
+
+
 class PlanTaskListFilter(FilterSet):
     """viewflow's `FlowUserTaskListFilter` without its "process" choice.
 
@@ -838,6 +926,7 @@ class PlanFlowViewset(FlowAppViewset):
     dashboard_view_class = ScopedDashboardView
     process_list_view_class = ScopedProcessListView
     task_list_view_class = ScopedTaskListView
+    process_detail_view_class = ScopedProcessDetailView
     queue_view_class = PlanQueueView
     inbox_view_class = PlanInboxView
     archive_view_class = PlanArchiveView
