@@ -226,12 +226,12 @@ def event_notices_write(*, now: datetime, limit: int = EVENT_LIMIT) -> list[int]
     if not found.highest:
         return []
     rows = [
-        NewEventReminder(notice.event.pk, notice.event.action, recipient.user_id, recipient.reason[:255])
+        NewReminder(notice.event.pk, notice.event.action, 0, recipient.user_id, recipient.reason[:255])
         for notice in found.notices
         for recipient in notice.recipients
     ]
     with transaction.atomic():
-        ids = _insert_event_reminders(rows, now=now)
+        ids = _insert_reminders(rows, now=now, source="event_id")
         _hand_over(ids)
         if found.cursor is None:
             SweepCursor.objects.bulk_create(
@@ -349,73 +349,49 @@ def _save_clocks(obligations: list[Obligation]) -> None:
 
 
 class NewReminder(NamedTuple):
-    obligation_id: int
+    """A reminder row to write: `source_id` is its obligation's id, or its audit event's (an event notice)."""
+
+    source_id: int
     step: str
     overdue_days: int
     recipient_id: int
     reason: str
 
 
-class NewEventReminder(NamedTuple):
-    event_id: int
-    step: str
-    recipient_id: int
-    reason: str
-
-
-def _insert_event_reminders(reminders: list[NewEventReminder], *, now: datetime) -> list[int]:
-    """Insert event notices, skipping any that exist (the unique event and person); return the ids written here.
-
-    As `_insert_reminders`: one INSERT … ON CONFLICT DO NOTHING RETURNING id on PostgreSQL;
-    elsewhere `bulk_create` with ignore_conflicts, then this moment's unsent rows of these events.
-    """
-    if not reminders:
-        return []
-    if connection.vendor != "postgresql":
-        Reminder.objects.bulk_create(
-            (Reminder(**r._asdict(), created_at=now, enqueued_at=now) for r in reminders), ignore_conflicts=True
-        )
-        return list(
-            Reminder.objects.filter(
-                event_id__in={r.event_id for r in reminders},
-                created_at=now,
-                sent_at__isnull=True,
-                canceled_at__isnull=True,
-            ).values_list("pk", flat=True)
-        )
-    table = Reminder._meta.db_table
-    columns = [list(column) for column in zip(*reminders, strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (event_id, step, overdue_days, recipient_id, reason, created_at, enqueued_at, "  # noqa: S608
-            "cancel_reason, email_mode) "
-            "SELECT r.event_id, r.step, 0, r.recipient_id, r.reason, %s, %s, '', '' "
-            "FROM unnest(%s::bigint[], %s::varchar[], %s::integer[], %s::varchar[]) "
-            "AS r (event_id, step, recipient_id, reason) "
-            "ON CONFLICT DO NOTHING RETURNING id",
-            [now, now, *columns],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _insert_reminders(reminders: list[NewReminder], *, now: datetime) -> list[int]:
+def _insert_reminders(reminders: list[NewReminder], *, now: datetime, source: str = "obligation_id") -> list[int]:
     """Insert the reminders, skipping any that exist (the unique key); return the ids this call wrote.
 
-    On PostgreSQL one INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING id:
-    the ids are exactly the rows written here (a row another sweep wrote first is that
-    sweep's to hand over), in one statement whatever the batch. Elsewhere `bulk_create`
-    with ignore_conflicts, then the rows of this sweep's moment and these steps are read back
-    (the new-task notices of the same obligations were written at the same moment).
+    `source` is the column `NewReminder.source_id` goes to: "obligation_id" (reminders and
+    new-task notices) or "event_id" (event notices: unique per event and person). On
+    PostgreSQL one INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING RETURNING id: the ids
+    are exactly the rows written here (a row another sweep wrote first is that sweep's to hand
+    over), in one statement whatever the batch. Elsewhere `bulk_create` with ignore_conflicts,
+    then the rows of this sweep's moment and these steps are read back (the new-task notices
+    of the same obligations were written at the same moment).
     """
+    if source not in ("obligation_id", "event_id"):
+        raise ValueError(f"unknown reminder source {source!r}")
     if not reminders:
         return []
     if connection.vendor != "postgresql":
         Reminder.objects.bulk_create(
-            (Reminder(**r._asdict(), created_at=now, enqueued_at=now) for r in reminders), ignore_conflicts=True
+            (
+                Reminder(
+                    **{source: r.source_id},
+                    step=r.step,
+                    overdue_days=r.overdue_days,
+                    recipient_id=r.recipient_id,
+                    reason=r.reason,
+                    created_at=now,
+                    enqueued_at=now,
+                )
+                for r in reminders
+            ),
+            ignore_conflicts=True,
         )
         return list(
             Reminder.objects.filter(
-                obligation_id__in={r.obligation_id for r in reminders},
+                **{f"{source}__in": {r.source_id for r in reminders}},
                 step__in={r.step for r in reminders},
                 created_at=now,
                 sent_at__isnull=True,
@@ -426,11 +402,11 @@ def _insert_reminders(reminders: list[NewReminder], *, now: datetime) -> list[in
     columns = [list(column) for column in zip(*reminders, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (obligation_id, step, overdue_days, recipient_id, reason, created_at, enqueued_at, "  # noqa: S608
+            f"INSERT INTO {table} ({source}, step, overdue_days, recipient_id, reason, created_at, enqueued_at, "  # noqa: S608
             "cancel_reason, email_mode) "
-            "SELECT r.obligation_id, r.step, r.overdue_days, r.recipient_id, r.reason, %s, %s, '', '' "
+            "SELECT r.source_id, r.step, r.overdue_days, r.recipient_id, r.reason, %s, %s, '', '' "
             "FROM unnest(%s::bigint[], %s::varchar[], %s::smallint[], %s::integer[], %s::varchar[]) "
-            "AS r (obligation_id, step, overdue_days, recipient_id, reason) "
+            "AS r (source_id, step, overdue_days, recipient_id, reason) "
             "ON CONFLICT DO NOTHING RETURNING id",
             [now, now, *columns],
         )
