@@ -107,6 +107,9 @@ def test_board_and_editor_at_desktop_width(browser, live_server, plans, problems
     clerk.language("en")
     assert clerk.page.evaluate(MULTI_LINE, BOARD_ONE_LINERS) == []
     clerk.page.locator("#board").screenshot(path=str(artifacts_dir() / "trial-board-en.png"))
+    # the plan list: dates and numbers and symbols on one line
+    clerk.goto(reverse("plans:list"))
+    assert clerk.page.evaluate(MULTI_LINE, "#plan-table tbody td:nth-child(1), #plan-table tbody td:nth-child(5)") == []
     clerk.close()
 
     drafter = Person(browser, live_server.url, "chuyenvien", problems).login()
