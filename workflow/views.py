@@ -131,6 +131,13 @@ class SubmitView(PlanTaskView):
     success_message = gettext_lazy("Đã trình lãnh đạo duyệt.")
     submit_label = gettext_lazy("Trình lãnh đạo duyệt")
 
+    def get_context_data(self, **kwargs):
+        """Resubmitting a returned plan: the leader's comment above the form."""
+        context = super().get_context_data(**kwargs)
+        if self.plan.state == Plan.State.RETURNED:
+            context["last_return"] = selectors.last_return(plan=self.plan)
+        return context
+
     def perform(self, data: dict) -> None:
         flow_services.submit(activation=self.request.activation, actor=self.request.user, comment=data["comment"])
 

@@ -227,3 +227,21 @@ def test_overdue_rows_link_to_the_urging_form_of_their_delivery(story, client_of
 
     assert count(1) == count(8)
     assert urgeable_delivery_ids(user=user_of("vanthu"), overdue=overdue) == set()
+
+
+def test_the_resubmit_page_shows_the_leaders_return_comment(seed_plan, advance, client_of, user_of):
+    # given: the leader returned the submitted plan with a comment
+    plan = advance(seed_plan, through="submit")
+    leader = user_of("lanhdao")
+    task = flow.open_task(plan=plan, node=PlanFlow.approve)
+    with flow.task_activation(task_id=task.pk, actor=leader) as activation:
+        flow.decide(activation=activation, actor=leader, decision="return", comment="Bổ sung thời hạn báo cáo.")
+
+    # when: the drafter opens the submit task again
+    drafter = user_of("chuyenvien")
+    task = flow.open_task(plan=plan, node=PlanFlow.submit)
+    html = client_of("chuyenvien").get(flow.task_url_for_user(task_id=task.pk, user=drafter, take=True), follow=True)
+
+    # then
+    body = html.content.decode()
+    assert 'id="return-comment"' in body and "Bổ sung thời hạn báo cáo." in body
