@@ -137,3 +137,16 @@ def e2e_demo(transactional_db):
     from documents.demo import load_demo
 
     load_demo()
+
+
+def act(plan, node, username: str, action: str, *, unit: str | None = None, **data) -> None:
+    """Do a task of `plan` directly (not in the browser) as `username`: the steps a test skips past."""
+    from django.contrib.auth import get_user_model
+
+    from workflow import services as flow
+
+    actor = get_user_model().objects.get(username=username)
+    delivery = plan.deliveries.get(unit__code=unit) if unit else None
+    task = flow.open_task(plan=plan, node=node, delivery=delivery)
+    with flow.task_activation(task_id=task.pk, actor=actor) as activation:
+        getattr(flow, action)(activation=activation, actor=actor, **data)

@@ -8,20 +8,12 @@ from django.urls import reverse
 
 from documents.demo import PROVINCIAL_COMMITTEE, demo_unit
 from tests.conftest import SEED
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, act
 from tests.e2e.people import Person
 from workflow import services as flow
 from workflow.flows import PlanFlow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def act(plan, node, username: str, action: str, *, unit: str | None = None, **data) -> None:
-    actor = get_user_model().objects.get(username=username)
-    delivery = plan.deliveries.get(unit__code=unit) if unit else None
-    task = flow.open_task(plan=plan, node=node, delivery=delivery)
-    with flow.task_activation(task_id=task.pk, actor=actor) as activation:
-        getattr(flow, action)(activation=activation, actor=actor, **data)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from documents.demo import PROVINCIAL_COMMITTEE, demo_unit
 from notifications.models import Notification
 from notifications.services import deadlines_sweep
 from tests.conftest import SEED
-from tests.e2e.conftest import PHONE, artifacts_dir
+from tests.e2e.conftest import PHONE, act, artifacts_dir
 from tests.e2e.people import Person
 from workflow import services as flow
 from workflow.flows import PlanFlow
@@ -44,14 +44,6 @@ CUT_SELECTS = """(selector) => { const ctx = document.createElement('canvas').ge
 # Cells of viewflow's task lists whose text is cut ("Tiếp nhận …").
 CUT_CELLS = """() => Array.from(document.querySelectorAll('.vf-list__table tbody td'))
   .filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent.trim())"""
-
-
-def act(plan, node, username: str, action: str, *, unit: str | None = None, **data) -> None:
-    actor = get_user_model().objects.get(username=username)
-    delivery = plan.deliveries.get(unit__code=unit) if unit else None
-    task = flow.open_task(plan=plan, node=node, delivery=delivery)
-    with flow.task_activation(task_id=task.pk, actor=actor) as activation:
-        getattr(flow, action)(activation=activation, actor=actor, **data)
 
 
 @pytest.fixture

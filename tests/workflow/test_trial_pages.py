@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -27,21 +26,11 @@ from documents import selectors
 from documents import services as document_services
 from documents.models import Plan
 from notifications.dashboard import urgeable_delivery_ids
+from tests.workflow.test_dashboard import at, officer
 from workflow import services as flow
 from workflow.flows import PlanFlow
 
 pytestmark = pytest.mark.django_db
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    """A local time in March 2026 (2 March is a Monday, no holiday in the first three weeks)."""
-    return dt.datetime(2026, 3, day, hour, minute, tzinfo=VN)
-
-
-def officer(code: str) -> str:
-    return "sotnmt" if code.startswith("so-") else "cb-" + code.removeprefix("mttq-")
 
 
 @pytest.fixture
