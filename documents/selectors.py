@@ -431,6 +431,15 @@ def owed_due_at(delivery: Delivery) -> datetime | None:
     return None
 
 
+def latest_report_late(delivery: Delivery) -> bool | None:
+    """Whether the delivery's latest report (the one a reviewer reads) came after `report_due_at`;
+    None when there is no report or no due time yet. One statement."""
+    if delivery.report_due_at is None:
+        return None
+    submitted = delivery.reports.order_by("-submitted_at", "-id").values_list("submitted_at", flat=True).first()
+    return None if submitted is None else submitted > delivery.report_due_at
+
+
 def overdue_since(delivery: Delivery) -> datetime | None:
     """The earliest due time a delivery from `with_lateness` is late for, None when it is not late."""
     late = []

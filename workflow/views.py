@@ -243,10 +243,9 @@ class ReviewView(PlanTaskView):
         """The report's due time, and whether the report under review (the latest) came after it."""
         if delivery.report_due_at is None:
             return None
-        report = delivery.reports.order_by("-submitted_at", "-id").first()
-        came_late = report is not None and report.submitted_at > delivery.report_due_at
-        note = _("Báo cáo gửi sau hạn.") if came_late else _("Báo cáo gửi trong hạn.") if report else ""
-        return TaskDue(_("Hạn báo cáo:"), delivery.report_due_at, False, note, note_late=came_late)
+        came_late = selectors.latest_report_late(delivery)
+        note = {True: _("Báo cáo gửi sau hạn."), False: _("Báo cáo gửi trong hạn."), None: ""}[came_late]
+        return TaskDue(_("Hạn báo cáo:"), delivery.report_due_at, False, note, note_late=bool(came_late))
 
     def perform(self, data: dict) -> None:
         flow_services.review(
